@@ -1,0 +1,161 @@
+"""lcore: a fully typed, zero-dependency WSGI micro-framework.
+
+Only re-exports live here; importing lcore imports nothing outside the standard library.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .app import Lcore, Route, RouteReset, path_shift, yieldroutes
+from .config import ConfigDict, load_dotenv
+from .context import (
+    LocalContext,
+    LocalRequest,
+    LocalResponse,
+    RequestContext,
+    ctx,
+    request,
+    response,
+)
+from .datastructures import FormsDict, HeaderDict, MultiDict, WSGIHeaderDict
+from .defaults import (
+    AppStack,
+    app,
+    apps,
+    default_app,
+    delete,
+    error,
+    get,
+    hook,
+    install,
+    make_default_app_wrapper,
+    mount,
+    patch,
+    post,
+    put,
+    route,
+    uninstall,
+    url,
+    use,
+)
+from .errors import (
+    HTTP_CODES,
+    ClientError,
+    LcoreException,
+    MultipartError,
+    PluginError,
+    RouteBuildError,
+    RouteError,
+    RouterUnknownModeError,
+    RouteSyntaxError,
+    TemplateError,
+)
+from .http import html_escape, html_quote, http_date, parse_auth, parse_date, parse_range_header
+from .jsonutil import json_dumps, json_loads
+from .limits import Limits
+from .middleware.base import Middleware, MiddlewareHook, MiddlewarePipeline
+from .plugins import JSONPlugin, Plugin
+from .request import BaseRequest, Request
+from .response import BaseResponse, HTTPError, HTTPResponse, Response, abort, redirect
+from .routing import Router
+from .security import (
+    cookie_decode,
+    cookie_encode,
+    cookie_is_encoded,
+    hash_password,
+    verify_password,
+)
+from .testing import TestClient, TestResponse
+
+__version__ = "0.1.0"
+__author__ = "The lcore developers"
+__license__ = "MIT"
+
+__all__ = [
+    "HTTP_CODES",
+    "AppStack",
+    "BaseRequest",
+    "BaseResponse",
+    "ClientError",
+    "ConfigDict",
+    "FormsDict",
+    "HTTPError",
+    "HTTPResponse",
+    "HeaderDict",
+    "JSONPlugin",
+    "Lcore",
+    "LcoreException",
+    "Limits",
+    "LocalContext",
+    "LocalRequest",
+    "LocalResponse",
+    "Middleware",
+    "MiddlewareHook",
+    "MiddlewarePipeline",
+    "MultiDict",
+    "MultipartError",
+    "Plugin",
+    "PluginError",
+    "Request",
+    "RequestContext",
+    "Response",
+    "Route",
+    "RouteBuildError",
+    "RouteError",
+    "RouteReset",
+    "RouteSyntaxError",
+    "Router",
+    "RouterUnknownModeError",
+    "TemplateError",
+    "TestClient",
+    "TestResponse",
+    "WSGIHeaderDict",
+    "__version__",
+    "abort",
+    "app",
+    "apps",
+    "cookie_decode",
+    "cookie_encode",
+    "cookie_is_encoded",
+    "ctx",
+    "default_app",
+    "delete",
+    "error",
+    "get",
+    "hash_password",
+    "hook",
+    "html_escape",
+    "html_quote",
+    "http_date",
+    "install",
+    "json_dumps",
+    "json_loads",
+    "load_dotenv",
+    "make_default_app_wrapper",
+    "mount",
+    "parse_auth",
+    "parse_date",
+    "parse_range_header",
+    "patch",
+    "path_shift",
+    "post",
+    "put",
+    "redirect",
+    "request",
+    "response",
+    "route",
+    "run",
+    "uninstall",
+    "url",
+    "use",
+    "verify_password",
+    "yieldroutes",
+]
+
+
+def run(app: Any = None, **kwargs: Any) -> None:
+    """Serve an app (the default app when omitted); see :func:`lcore.servers.run`."""
+    from .servers import run as serve
+
+    serve(app, **kwargs)

@@ -1,0 +1,1112 @@
+"""Lcore: route registration and the WSGI entry point.
+
+A request takes one path through :meth:`Lcore.__call__` and :meth:`Lcore._dispatch`; every
+exception ends in one funnel (:meth:`Lcore._handle_exception`), so nothing escapes and
+``start_response`` is called exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import logging
+import re
+import sys
+import threading
+import traceback
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from ._wsgi import StartResponse, WSGIApp, WSGIEnviron
+from .config import LCORE_KEYS, ConfigDict
+from .context import RequestContext, _current
+from .errors import (
+    HTTP_CODES,
+    ClientError,
+    PluginError,
+    render_error_html,
+    render_error_json,
+)
+from .hooks import HookRegistry
+from .jsonutil import json_dumps, set_backend
+from .limits import Limits
+from .middleware.base import Middleware, MiddlewarePipeline, NextHandler
+from .plugins import JSONPlugin, is_json_value
+from .request import Request, TrustedProxies
+from .response import HTTPError, HTTPResponse, Response
+from .routing import MatchFailure, Router
+
+if TYPE_CHECKING:
+    from .routing import FilterFactory
+
+__all__ = ["Lcore", "Route", "path_shift", "yieldroutes"]
+
+H = TypeVar("H", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., Any])
+
+logger = logging.getLogger("lcore")
+
+_NO_BODY_STATUS = frozenset({204, 304})
+_DEFAULT_CT = "text/html; charset=UTF-8"
+
+
+def _run_coroutine(coro: Any) -> Any:
+    """Run a coroutine to completion from synchronous code.
+
+    In a thread without a running loop this is ``asyncio.run``; inside a running loop the
+    coroutine gets a fresh thread (with a copy of the context, so ``request`` works).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict[str, Any] = {}
+    context = contextvars.copy_context()
+
+    def runner() -> None:
+        try:
+            box["value"] = context.run(asyncio.run, coro)
+        except BaseException as exc:  # re-raised in the calling thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=runner, name="lcore-async-handler")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _sync_callback(callback: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(callback)
+    def call_async(*args: Any, **kwargs: Any) -> Any:
+        return _run_coroutine(callback(*args, **kwargs))
+
+    return call_async
+
+
+class Route:
+    """One registered route: rule, method, callback, and its compiled call chain.
+
+    Args:
+        app: The app the route belongs to.
+        rule: The rule, e.g. ``/users/<id:int>``.
+        method: The HTTP method (upper-cased; ``ANY`` matches every method).
+        callback: The handler.
+        name: Name for URL building.
+        plugins: Plugins (or decorators) for this route only.
+        skiplist: Plugins (instances, classes or names) and middleware names to skip.
+        **config: Route options, stored on :attr:`config`.
+    """
+
+    def __init__(
+        self,
+        app: Lcore,
+        rule: str,
+        method: str,
+        callback: Callable[..., Any],
+        name: str | None = None,
+        plugins: Sequence[Any] | None = None,
+        skiplist: Sequence[Any] | None = None,
+        **config: Any,
+    ) -> None:
+        self.app = app
+        self.rule = rule
+        self.method = method.upper()
+        self.callback = callback
+        self.name = name
+        self.plugins: list[Any] = list(plugins or [])
+        self.skiplist: list[Any] = list(skiplist or [])
+        self.config: dict[str, Any] = dict(config)
+        #: The route this one was copied from when its app was mounted.
+        self.mounted_from: Route | None = None
+        self.mount_prefix: str = ""
+        self.call: Callable[..., Any] = self._compile_call
+        self.handle: NextHandler = self._compile_handle
+
+    # -- compiled chains ----------------------------------------------------------------
+
+    def _compile_call(self, *args: Any, **kwargs: Any) -> Any:
+        self.call = self._build_call()
+        return self.call(*args, **kwargs)
+
+    def _compile_handle(self, context: RequestContext) -> Any:
+        self.handle = self._build_handle()
+        return self.handle(context)
+
+    def _build_call(self) -> Callable[..., Any]:
+        callback = self.callback
+        if inspect.iscoroutinefunction(callback):
+            callback = _sync_callback(callback)
+        for plugin in reversed(self.all_plugins()):
+            try:
+                if hasattr(plugin, "apply"):
+                    callback = plugin.apply(callback, self)
+                else:
+                    callback = plugin(callback)
+            except RouteReset:
+                return self._build_call()
+            if not callable(callback):
+                raise PluginError(f"plugin {plugin!r} did not return a callable")
+        return callback
+
+    def _build_handle(self) -> NextHandler:
+        """The context-level handler: post middleware around the (mounted) call."""
+        inner: NextHandler
+        if self.mounted_from is not None:
+            inner = _mounted_handler(self.mounted_from)
+        else:
+            call = self.call
+
+            def call_with_args(context: RequestContext) -> Any:
+                return call(**context.request.url_args)
+
+            inner = call_with_args
+        return self.app.middleware.wrap(inner, self)
+
+    @property
+    def plain(self) -> bool:
+        """Whether a request can call :attr:`call` directly (no post middleware, no mount)."""
+        return self.mounted_from is None and not self.app.middleware.entries("post")
+
+    def reset(self) -> None:
+        """Forget the compiled chains; they are rebuilt on the next request."""
+        self.call = self._compile_call
+        self.handle = self._compile_handle
+
+    def prepare(self) -> None:
+        """Compile the chains now instead of on the first request."""
+        self.call = self._build_call()
+        self.handle = self._build_handle()
+
+    def all_plugins(self) -> list[Any]:
+        """The plugins that apply, outermost last: app plugins, then route plugins."""
+        unique: set[str] = set()
+        result: list[Any] = []
+        for plugin in reversed(self.app.plugins + self.plugins):
+            if True in self.skiplist:
+                break
+            name = getattr(plugin, "name", None)
+            if name and (name in self.skiplist or name in unique):
+                continue
+            if plugin in self.skiplist or type(plugin) in self.skiplist:
+                continue
+            if name:
+                unique.add(name)
+            result.append(plugin)
+        return result[::-1]
+
+    def get_undecorated_callback(self) -> Callable[..., Any]:
+        """The handler without decorators that used ``functools.wraps``."""
+        func = self.callback
+        while hasattr(func, "__wrapped__"):
+            func = getattr(func, "__wrapped__")  # noqa: B009 - not a plain function attribute
+        return func
+
+    def get_callback_args(self) -> list[str]:
+        """Names of the handler's positional-or-keyword and keyword-only parameters."""
+        sig = inspect.signature(self.get_undecorated_callback())
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        return [p.name for p in sig.parameters.values() if p.kind in kinds]
+
+    def get_config(self, key: str, default: Any = None) -> Any:
+        """A route option, falling back to the app config."""
+        if key in self.config:
+            return self.config[key]
+        return self.app.config.get(key, default)
+
+    def __repr__(self) -> str:
+        return f"<Route {self.method} {self.rule!r} -> {getattr(self.callback, '__name__', '?')}>"
+
+
+class RouteReset(Exception):
+    """Raised by a plugin's ``apply`` to ask for the chain to be rebuilt."""
+
+
+def _mounted_handler(inner_route: Route) -> NextHandler:
+    """Run a sub-app's own pre middleware and hooks around its route's chain."""
+    sub = inner_route.app
+    hooks = sub.hooks
+    handle = inner_route.handle
+
+    def mounted(context: RequestContext) -> Any:
+        for hook in hooks["on_request_start"]:
+            hook()
+        for hook in hooks["before_request"]:
+            hook()
+        pre = sub.middleware.pre_chain()
+        if pre is not None:
+            early = pre(context)
+            if early is not None:
+                return early
+        for hook in hooks["on_auth_resolved"]:
+            hook()
+        for hook in hooks["on_handler_enter"]:
+            hook()
+        try:
+            result = handle(context)
+            for hook in hooks["on_handler_exit"]:
+                hook()
+            return result
+        finally:
+            for name in ("on_response_build", "after_request", "on_response_send"):
+                for hook in hooks[name]:
+                    hook()
+
+    return mounted
+
+
+def path_shift(script_name: str, path_info: str, shift: int = 1) -> tuple[str, str]:
+    """Move ``shift`` segments from ``path_info`` to ``script_name`` (negative: back).
+
+    Raises:
+        AssertionError: More segments asked for than there are.
+    """
+    if shift == 0:
+        return script_name, path_info
+    path = path_info.strip("/").split("/")
+    script = script_name.strip("/").split("/")
+    path = [] if path == [""] else path
+    script = [] if script == [""] else script
+    if 0 < shift <= len(path):
+        script, path = script + path[:shift], path[shift:]
+    elif 0 > shift >= -len(script):
+        script, path = script[:shift], script[shift:] + path
+    else:
+        raise AssertionError("cannot shift past the start or end of the path")
+    new_script = "/" + "/".join(script)
+    new_path = "/" + "/".join(path)
+    if path_info.endswith("/") and path:
+        new_path += "/"
+    return new_script, new_path
+
+
+def yieldroutes(func: Callable[..., Any]) -> Iterator[str]:
+    """Derive rules from a function: ``/name`` plus ``/<arg>`` for each parameter; one rule
+    per optional parameter. ``__`` in the function name becomes ``/``."""
+    path = "/" + func.__name__.replace("__", "/").lstrip("/")
+    spec = inspect.signature(func)
+    required = [p for p in spec.parameters.values() if p.default is inspect.Parameter.empty]
+    optional = [p for p in spec.parameters.values() if p.default is not inspect.Parameter.empty]
+    path += "".join(f"/<{p.name}>" for p in required)
+    yield path
+    for param in optional:
+        path += f"/<{param.name}>"
+        yield path
+
+
+class _ClosingIterator:
+    """A response body that re-binds the request context while the server pulls chunks
+    (so streaming generators can use ``request``) and runs cleanups on ``close()``."""
+
+    __slots__ = ("_close", "_context", "_iterator")
+
+    def __init__(
+        self, iterator: Iterator[bytes], close: Callable[[], None], context: RequestContext
+    ) -> None:
+        self._iterator = iterator
+        self._close = close
+        self._context = context
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        token = _current.set(self._context)
+        try:
+            return next(self._iterator)
+        finally:
+            _current.reset(token)
+
+    def close(self) -> None:
+        self._close()
+
+
+class _Encode:
+    """Encode str chunks of a streamed body."""
+
+    __slots__ = ("_charset", "_iterator")
+
+    def __init__(self, iterator: Iterator[Any], charset: str) -> None:
+        self._iterator = iterator
+        self._charset = charset
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        chunk = next(self._iterator)
+        if isinstance(chunk, str):
+            return chunk.encode(self._charset)
+        if isinstance(chunk, bytes):
+            return chunk
+        if isinstance(chunk, bytearray):
+            return bytes(chunk)
+        raise TypeError(f"streamed chunks must be str or bytes, not {type(chunk).__name__}")
+
+
+class Lcore:
+    """A WSGI application.
+
+    Args:
+        **kwargs: Initial config values (``Lcore(debug=True)``); the legacy ``catchall``
+            and ``autojson`` flags map to ``catchall`` and ``json.enable``.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.config = ConfigDict()
+        self.routes: list[Route] = []
+        self.router: Router[Route] = Router()
+        self.plugins: list[Any] = []
+        self.middleware = MiddlewarePipeline()
+        self.middleware.on_change = self.reset
+        self.hooks = HookRegistry()
+        self.error_handler: dict[int, Callable[[HTTPError], Any]] = {}
+        self.limits = Limits()
+        self.trusted_proxies = TrustedProxies()
+        self.debug = False
+        self.catchall = True
+        self._json_errors = False
+        for key, check in LCORE_KEYS.items():
+            self.config.meta_set(key, "filter", check)
+        self.config.on_change(self._config_changed)
+        self.config["catchall"] = True
+        self.config["error.format"] = "html"
+        if "autojson" in kwargs:
+            kwargs["json.enable"] = kwargs.pop("autojson")
+        for key, value in kwargs.items():
+            self.config[key.replace("__", ".")] = value
+        self.install(JSONPlugin())
+        # PERF: hook lists are kept as attributes; __call__ tests them for emptiness.
+        self._h_request_start = self.hooks["on_request_start"]
+        self._h_before = self.hooks["before_request"]
+        self._h_auth = self.hooks["on_auth_resolved"]
+        self._h_enter = self.hooks["on_handler_enter"]
+        self._h_exit = self.hooks["on_handler_exit"]
+        self._h_build = self.hooks["on_response_build"]
+        self._h_after = self.hooks["after_request"]
+        self._h_send = self.hooks["on_response_send"]
+        self._h_module_request = self.hooks["on_module_request"]
+
+    # -- configuration ------------------------------------------------------------------
+
+    def _config_changed(self, key: str, value: Any) -> None:
+        if key == "debug":
+            self.debug = bool(value)
+        elif key == "catchall":
+            self.catchall = bool(value) if value is not None else True
+        elif key == "error.format":
+            self._json_errors = value == "json"
+        elif key == "proxy.trusted":
+            self.trusted_proxies = TrustedProxies(value or ())
+        elif key == "json.backend":
+            set_backend(value or "json")
+        elif key.startswith("request.max_"):
+            field = key[len("request.") :]
+            if field in Limits.__dataclass_fields__:
+                default = getattr(Limits(), field)
+                values = {f: getattr(self.limits, f) for f in Limits.__dataclass_fields__}
+                values[field] = default if value is None else value
+                self.limits = Limits(**values)
+        elif key.startswith("json."):
+            self.reset()
+        for hook in self.hooks["config"]:
+            hook(key, value)
+
+    # -- routes -------------------------------------------------------------------------
+
+    @overload
+    def route(self, path: H, /) -> H: ...
+    @overload
+    def route(
+        self,
+        path: str | Sequence[str] | None = None,
+        method: str | Sequence[str] = "GET",
+        callback: None = None,
+        name: str | None = None,
+        apply: Any = None,
+        skip: Any = None,
+        **config: Any,
+    ) -> Callable[[H], H]: ...
+    @overload
+    def route(
+        self,
+        path: str | Sequence[str] | None,
+        method: str | Sequence[str],
+        callback: H,
+        name: str | None = None,
+        apply: Any = None,
+        skip: Any = None,
+        **config: Any,
+    ) -> H: ...
+    def route(
+        self,
+        path: Any = None,
+        method: str | Sequence[str] = "GET",
+        callback: Any = None,
+        name: str | None = None,
+        apply: Any = None,
+        skip: Any = None,
+        **config: Any,
+    ) -> Any:
+        """Register a handler for a rule; use as ``@app.route(...)`` or call directly.
+
+        Args:
+            path: A rule or list of rules; ``None`` derives them from the handler's
+                signature (:func:`yieldroutes`). ``@app.route`` without parentheses works.
+            method: A method or list of methods (``ANY`` matches all).
+            callback: The handler, when not used as a decorator.
+            name: Name for :meth:`get_url`.
+            apply: Plugin(s) or decorator(s) for this route only.
+            skip: Plugins or middleware names to skip; ``True`` skips every plugin.
+            **config: Route options, kept on ``route.config``.
+
+        Returns:
+            The handler itself (so its type is unchanged), or a decorator.
+
+        Raises:
+            RouteError: The same method and rule are already registered.
+        """
+        if callable(path):
+            path, callback = None, path
+        plugins = _as_list(apply)
+        skiplist = _as_list(skip)
+
+        def decorator(func: H) -> H:
+            rules = [path] if isinstance(path, str) else list(path or yieldroutes(func))
+            methods = [method] if isinstance(method, str) else list(method)
+            for rule in rules:
+                for verb in methods:
+                    self.add_route(
+                        Route(self, rule, verb.upper(), func, name, plugins, skiplist, **config)
+                    )
+            if inspect.iscoroutinefunction(func):
+                warnings.warn(
+                    f"async handler {func.__name__!r} blocks its worker thread: lcore is a"
+                    " WSGI framework and runs coroutines to completion synchronously",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            return func
+
+        return decorator(callback) if callback is not None else decorator
+
+    def get(
+        self, path: str | Sequence[str] | None = None, method: str = "GET", **options: Any
+    ) -> Callable[[H], H]:
+        """Register a GET handler (HEAD is served by it too)."""
+        decorator: Callable[[H], H] = self.route(path, method, **options)
+        return decorator
+
+    def post(
+        self, path: str | Sequence[str] | None = None, method: str = "POST", **options: Any
+    ) -> Callable[[H], H]:
+        """Register a POST handler."""
+        decorator: Callable[[H], H] = self.route(path, method, **options)
+        return decorator
+
+    def put(
+        self, path: str | Sequence[str] | None = None, method: str = "PUT", **options: Any
+    ) -> Callable[[H], H]:
+        """Register a PUT handler."""
+        decorator: Callable[[H], H] = self.route(path, method, **options)
+        return decorator
+
+    def patch(
+        self, path: str | Sequence[str] | None = None, method: str = "PATCH", **options: Any
+    ) -> Callable[[H], H]:
+        """Register a PATCH handler."""
+        decorator: Callable[[H], H] = self.route(path, method, **options)
+        return decorator
+
+    def delete(
+        self, path: str | Sequence[str] | None = None, method: str = "DELETE", **options: Any
+    ) -> Callable[[H], H]:
+        """Register a DELETE handler."""
+        decorator: Callable[[H], H] = self.route(path, method, **options)
+        return decorator
+
+    def add_route(self, route: Route) -> None:
+        """Register a prepared :class:`Route`.
+
+        Raises:
+            RouteError: The same method and rule are already registered.
+        """
+        self.router.add(route.rule, route.method, route, name=route.name)
+        self.routes.append(route)
+
+    def add_route_filter(
+        self,
+        name: str,
+        pattern: str,
+        to_python: Callable[[str], Any] | None = None,
+        to_url: Callable[[Any], str] | None = None,
+    ) -> None:
+        """Register a wildcard filter ``<x:name>`` matching ``pattern``."""
+        convert_in: Callable[[str], Any] = to_python or _same_text
+        convert_out: Callable[[Any], str] = to_url or str
+
+        def factory(conf: str) -> tuple[str, Callable[[str], Any], Callable[[Any], str]]:
+            del conf
+            return pattern, convert_in, convert_out
+
+        self.router.add_filter(name, factory)
+
+    def add_filter_factory(self, name: str, factory: FilterFactory) -> None:
+        """Register a filter whose pattern depends on its config text."""
+        self.router.add_filter(name, factory)
+
+    def get_url(self, routename: str, **kargs: Any) -> str:
+        """Build the URL of a named route, prefixed with the current ``SCRIPT_NAME``.
+
+        Raises:
+            RouteBuildError: Unknown route or missing wildcard value.
+        """
+        context = _current.get()
+        script = context.request.script_name if context is not None else "/"
+        location = self.router.build(routename, **kargs)
+        return script.rstrip("/") + "/" + location.lstrip("/")
+
+    def match(self, environ: WSGIEnviron) -> tuple[Route, dict[str, Any]]:
+        """Find the route for an environ.
+
+        Raises:
+            HTTPError: 404, 405 (with ``Allow``) or 400.
+        """
+        request = Request(environ, self)
+        try:
+            return self.router.lookup(request.method, request.path)
+        except MatchFailure as failure:
+            raise _match_error(failure, request.path) from None
+
+    # -- composition --------------------------------------------------------------------
+
+    def mount(self, prefix: str, app: Lcore | WSGIApp, **options: Any) -> None:
+        """Serve another app under ``prefix``.
+
+        An :class:`Lcore` app's routes are copied under the prefix (the sub-app is not
+        changed and can be mounted elsewhere); its own hooks, middleware, plugins and
+        error handlers apply only to its routes. Any other WSGI app gets every request
+        under the prefix with ``SCRIPT_NAME``/``PATH_INFO`` shifted.
+
+        Raises:
+            ValueError: ``prefix`` does not start with ``/``, or a WSGI app at ``/``.
+        """
+        if not prefix.startswith("/"):
+            raise ValueError("the mount prefix must start with '/'")
+        if isinstance(app, Lcore):
+            self._mount_lcore(prefix, app, **options)
+        else:
+            if prefix.strip("/") == "":
+                raise ValueError("a WSGI application cannot be mounted at '/'")
+            self._mount_wsgi(prefix, app, **options)
+
+    def _mount_lcore(self, prefix: str, app: Lcore, **options: Any) -> None:
+        base = prefix.rstrip("/")
+        for inner in app.routes:
+            rule = base + inner.rule if inner.rule.startswith("/") else f"{base}/{inner.rule}"
+            if inner.rule == "/" and prefix.endswith("/"):
+                rule = base + "/"
+            route = Route(
+                self, rule, inner.method, inner.callback, inner.name, **{**inner.config, **options}
+            )
+            route.mounted_from = inner
+            route.mount_prefix = prefix
+            self.add_route(route)
+        app.config["_mount.prefix"] = prefix
+        for hook in self.hooks["on_module_mount"]:
+            hook(prefix, app)
+
+    def _mount_wsgi(self, prefix: str, app: WSGIApp, **options: Any) -> None:
+        segments = len(prefix.strip("/").split("/"))
+
+        def mountpoint() -> HTTPResponse:
+            context = _current.get()
+            assert context is not None
+            environ = dict(context.request.environ)
+            try:
+                script, path = path_shift(
+                    environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", "/"), segments
+                )
+            except AssertionError:
+                script, path = prefix.rstrip("/"), "/"
+            environ["SCRIPT_NAME"], environ["PATH_INFO"] = script, path
+            return _call_wsgi(app, environ)
+
+        rule = prefix.rstrip("/") + "<:re:(/.*)?>"
+        self.add_route(Route(self, rule, "ANY", mountpoint, skiplist=[True], **options))
+
+    def merge(self, routes: Lcore | Iterable[Route]) -> None:
+        """Add routes of another app (or a list of routes) without a prefix."""
+        for route in routes.routes if isinstance(routes, Lcore) else routes:
+            self.add_route(route)
+
+    def use(
+        self,
+        middleware: Middleware,
+        routes: str | re.Pattern[str] | None = None,
+        order: int | None = None,
+    ) -> Middleware:
+        """Add middleware (``routes``: a regex scoping it to matching paths)."""
+        return self.middleware.add(middleware, routes, order)
+
+    def install(self, plugin: Any) -> Any:
+        """Install a plugin for every route of this app.
+
+        Raises:
+            TypeError: The plugin is neither callable nor has ``apply``.
+        """
+        if hasattr(plugin, "setup"):
+            plugin.setup(self)
+        if not callable(plugin) and not hasattr(plugin, "apply"):
+            raise TypeError("plugins must be callable or have an apply() method")
+        self.plugins.append(plugin)
+        self.reset()
+        return plugin
+
+    def uninstall(self, plugin: Any) -> list[Any]:
+        """Remove plugins by instance, class, name, or ``True`` for all; returns them."""
+        removed: list[Any] = []
+        for installed in list(self.plugins):
+            if (
+                plugin is True
+                or installed is plugin
+                or type(installed) is plugin
+                or getattr(installed, "name", None) == plugin
+            ):
+                self.plugins.remove(installed)
+                removed.append(installed)
+                if hasattr(installed, "close"):
+                    installed.close()
+        if removed:
+            self.reset()
+        return removed
+
+    def reset(self, route: Route | int | None = None) -> None:
+        """Drop compiled route chains (all, one route, or by index)."""
+        if route is None:
+            targets = self.routes
+        elif isinstance(route, int):
+            targets = [self.routes[route]]
+        else:
+            targets = [route]
+        for target in targets:
+            target.reset()
+        for hook in self.hooks["app_reset"]:
+            hook()
+
+    def close(self) -> None:
+        """Close every plugin that can be closed."""
+        for plugin in self.plugins:
+            if hasattr(plugin, "close"):
+                plugin.close()
+
+    # -- hooks and error handlers -------------------------------------------------------
+
+    def add_hook(self, name: str, func: Callable[..., Any]) -> None:
+        """Register a lifecycle hook.
+
+        Raises:
+            KeyError: Unknown hook name.
+        """
+        self.hooks.add(name, func)
+
+    def remove_hook(self, name: str, func: Callable[..., Any]) -> bool:
+        """Unregister a hook; ``True`` when it was registered."""
+        return self.hooks.remove(name, func)
+
+    def hook(self, name: str) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_hook`."""
+
+        def decorator(func: F) -> F:
+            self.add_hook(name, func)
+            return func
+
+        return decorator
+
+    def trigger_hook(self, name: str, *args: Any, **kwargs: Any) -> list[Any]:
+        """Run every hook of ``name``."""
+        return self.hooks.trigger(name, *args, **kwargs)
+
+    @overload
+    def error(self, code: int = 500, callback: None = None) -> Callable[[F], F]: ...
+    @overload
+    def error(self, code: int, callback: F) -> F: ...
+    def error(self, code: int = 500, callback: Any = None) -> Any:
+        """Register an error page for a status; the handler gets the :class:`HTTPError`
+        and its return value becomes the body."""
+
+        def decorator(func: F) -> F:
+            self.error_handler[int(code)] = func
+            return func
+
+        return decorator(callback) if callback is not None else decorator
+
+    # -- introspection ------------------------------------------------------------------
+
+    def show_routes(self) -> list[dict[str, Any]]:
+        """One dict per route: method, rule, name, callback, plugins."""
+        return [
+            {
+                "method": r.method,
+                "rule": r.rule,
+                "name": r.name,
+                "callback": f"{r.callback.__module__}:{getattr(r.callback, '__qualname__', '?')}",
+                "plugins": [getattr(p, "name", type(p).__name__) for p in r.all_plugins()],
+            }
+            for r in self.routes
+        ]
+
+    def show_middleware(self) -> list[dict[str, Any]]:
+        """One dict per middleware: name, order, routes, type."""
+        return self.middleware.describe()
+
+    def run(self, **kwargs: Any) -> None:
+        """Serve this app (see :func:`lcore.servers.run`)."""
+        from .servers import run
+
+        run(self, **kwargs)
+
+    # -- the WSGI entry point -----------------------------------------------------------
+
+    def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
+        """Handle one request (PEP 3333)."""
+        context = RequestContext(Request(environ, self), Response(), self)
+        token = _current.set(context)
+        started = False
+        body: Iterable[bytes] = ()
+        try:
+            try:
+                if self._h_request_start:
+                    for hook in self._h_request_start:
+                        hook()
+                if self._h_before:
+                    for hook in self._h_before:
+                        hook()
+                pre = self.middleware.pre_chain()
+                result = pre(context) if pre is not None else None
+                if result is None:
+                    result = self._dispatch(context)
+            except Exception as exc:  # the one funnel: see _handle_exception
+                result = self._handle_exception(exc)
+            status, headers, body = self._finish(context, result)
+            if self._h_send:
+                for hook in self._h_send:
+                    hook()
+            started = True
+            start_response(status, headers)
+            return body
+        except Exception:
+            # Last resort: a hook or an error handler failed while finishing.
+            logger.exception("error while finishing %s", environ.get("PATH_INFO"))
+            if started or not self.catchall:
+                raise
+            _close_quietly(body)
+            body = ()
+            return self._panic(environ, start_response)
+        finally:
+            _current.reset(token)
+            if context._cleanups is not None and not isinstance(body, _ClosingIterator):
+                context.close()
+
+    def _panic(self, environ: WSGIEnviron, start_response: StartResponse) -> list[bytes]:
+        """Answer 500 when even the error path failed."""
+        if self._json_errors:
+            data, content_type = render_error_json(500), "application/json"
+        else:
+            data = render_error_html(
+                "500 Internal Server Error",
+                environ.get("PATH_INFO", "/"),
+                "Internal Server Error",
+                traceback.format_exc() if self.debug else None,
+            )
+            content_type = _DEFAULT_CT
+        start_response(
+            "500 Internal Server Error",
+            [("Content-Type", content_type), ("Content-Length", str(len(data)))],
+            sys.exc_info(),
+        )
+        return [data]
+
+    wsgi = __call__
+
+    def _dispatch(self, context: RequestContext) -> Any:
+        request = context.request
+        try:
+            route, args = self.router.lookup(request.method, request.path)
+        except MatchFailure as failure:
+            raise _match_error(failure, request.path) from None
+        request.route = route
+        request.url_args = args
+        context.route = route
+        if self._h_module_request and route.mount_prefix:
+            for hook in self._h_module_request:
+                hook(route.mount_prefix, context)
+        if self._h_auth:
+            for hook in self._h_auth:
+                hook()
+        if self._h_enter:
+            for hook in self._h_enter:
+                hook()
+        result = route.call(**args) if route.plain else route.handle(context)
+        if self._h_exit:
+            for hook in self._h_exit:
+                hook()
+        return result
+
+    def _handle_exception(self, exc: Exception) -> Any:
+        """The one error funnel: every exception becomes a response here."""
+        if isinstance(exc, HTTPResponse):
+            return exc
+        if isinstance(exc, ClientError):
+            return HTTPError(exc.status, exc.msg, detail=exc.detail)
+        if not self.catchall:
+            raise exc
+        logger.error("unhandled error in handler", exc_info=exc)
+        return HTTPError(
+            500,
+            "Internal Server Error",
+            exception=exc,
+            traceback="".join(traceback.format_exception(exc)),
+        )
+
+    def _error_response(self, error: HTTPError, context: RequestContext) -> Response:
+        """Render an HTTPError through an ``@error`` handler or the default page."""
+        code = error.status_code
+        route = context.route
+        handler = None
+        while route is not None and handler is None:
+            handler = route.app.error_handler.get(code)
+            route = route.mounted_from
+        if handler is None:
+            handler = self.error_handler.get(code)
+        if handler is not None:
+            try:
+                body = handler(error)
+                if isinstance(body, HTTPResponse):
+                    return body
+                if is_json_value(body):
+                    error.content_type = "application/json"
+                    body = json_dumps(body).encode()
+                error.body = body
+                return error
+            except Exception as exc:
+                logger.exception("error handler for %d failed", code)
+                error = HTTPError(500, "Internal Server Error", exception=exc)
+        return self.default_error_handler(error)
+
+    def default_error_handler(self, error: HTTPError) -> HTTPError:
+        """Fill ``error`` with the standard body: JSON (``error.format = 'json'``, and
+        always for 422 validation errors) or an HTML page; tracebacks only in debug."""
+        code = error.status_code
+        message = error.body if isinstance(error.body, str) else ""
+        if self._json_errors or (code == 422 and error.detail):
+            payload: dict[str, Any] = {"error": HTTP_CODES.get(code, "Unknown"), "status": code}
+            if error.detail:
+                payload["detail"] = error.detail
+            elif message and message != "Unknown Error.":
+                payload["message"] = message
+            if self.debug and error.traceback:
+                payload["traceback"] = error.traceback
+            error.body = json_dumps(payload).encode()
+            error.content_type = "application/json"
+        else:
+            context = _current.get()
+            url = context.request.environ.get("PATH_INFO", "/") if context else "/"
+            error.body = render_error_html(
+                error.status_line,
+                url,
+                message or HTTP_CODES.get(code, "Unknown"),
+                error.traceback if self.debug else None,
+            )
+            error.content_type = _DEFAULT_CT
+        return error
+
+    def _finish(
+        self, context: RequestContext, result: object
+    ) -> tuple[str, list[tuple[str, str]], Iterable[bytes]]:
+        """Turn a handler result into the WSGI status, headers and body."""
+        response = context.response
+        # PERF: the common case, a str or bytes result with nothing else set, builds the
+        # header list directly (bench: plaintext GET).
+        if (
+            response._headers is None
+            and not response._cookies
+            and not (self._h_build or self._h_after)
+        ):
+            body: bytes | None = None
+            content_type = response._content_type
+            if isinstance(result, str):
+                body = result.encode() if content_type is None else result.encode(response.charset)
+            elif isinstance(result, bytes):
+                body = result
+            code = response._status_code
+            if body is not None and code >= 200 and code not in _NO_BODY_STATUS:
+                headers = [
+                    ("Content-Type", content_type or _DEFAULT_CT),
+                    ("Content-Length", str(len(body))),
+                ]
+                if context.request.environ.get("REQUEST_METHOD") == "HEAD":
+                    return response._status_line, headers, []
+                return response._status_line, headers, [body]
+        return self._finish_general(context, result)
+
+    def _finish_general(
+        self, context: RequestContext, result: Any
+    ) -> tuple[str, list[tuple[str, str]], Iterable[bytes]]:
+        response = context.response
+        for _ in range(3):  # an error handler or after_request hook may replace the result
+            try:
+                if isinstance(result, HTTPError):
+                    result = self._error_response(result, context)
+                if isinstance(result, HTTPResponse):
+                    result.apply(response)
+                    result = response.body
+                chunks = self._cast(result, context)
+                for hook in self._h_build:
+                    hook()
+                for hook in self._h_after:
+                    hook()
+                break
+            except Exception as exc:
+                result = self._handle_exception(exc)
+        else:
+            chunks = [b""]
+            response.status = 500
+        code = response.status_code
+        headers = response.headerlist
+        if (
+            code in _NO_BODY_STATUS
+            or code < 200
+            or context.request.environ.get("REQUEST_METHOD") == "HEAD"
+        ):
+            _close_quietly(chunks)
+            chunks = []
+        return response.status_line, headers, chunks
+
+    def _cast(self, result: Any, context: RequestContext) -> Iterable[bytes]:
+        """Turn a handler result into body chunks and set Content-Length when known.
+
+        Raises:
+            TypeError: A result lcore cannot send (a 500).
+        """
+        response = context.response
+        if result is None or result in {"", b""}:
+            if response.get_header("Content-Length") is None:
+                response.set_header("Content-Length", "0")
+            return []
+        if isinstance(result, str):
+            result = result.encode(response.charset)
+        if isinstance(result, bytes | bytearray):
+            response.set_header("Content-Length", str(len(result)))
+            return [bytes(result)]
+        if is_json_value(result) and "json" in {getattr(p, "name", None) for p in self.plugins}:
+            response.content_type = "application/json"
+            data = json_dumps(result).encode()
+            response.set_header("Content-Length", str(len(data)))
+            return [data]
+        if hasattr(result, "read"):
+            wrapper = context.request.environ.get("wsgi.file_wrapper")
+            if wrapper is not None:
+                return wrapper(result, 65536)  # type: ignore[no-any-return]  # server-supplied callable
+            return _iter_file(result)
+        if isinstance(result, Iterable):
+            iterable: Iterable[Any] = result  # pyright: ignore[reportUnknownVariableType]  # the handler chose the item type
+            iterator: Iterator[Any] = iter(iterable)
+            close = getattr(iterable, "close", None)
+
+            def close_all() -> None:
+                try:
+                    if callable(close):
+                        close()
+                finally:
+                    context.close()
+
+            return _ClosingIterator(_Encode(iterator, response.charset), close_all, context)
+        raise TypeError(f"Unsupported response type: {type(result).__name__}")
+
+
+def _same_text(text: str) -> str:
+    return text
+
+
+def _iter_file(handle: Any, size: int = 65536) -> Iterator[bytes]:
+    try:
+        while True:
+            chunk = handle.read(size)
+            if not chunk:
+                return
+            yield chunk.encode() if isinstance(chunk, str) else chunk
+    finally:
+        if hasattr(handle, "close"):
+            handle.close()
+
+
+def _close_quietly(chunks: Iterable[bytes]) -> None:
+    close = getattr(chunks, "close", None)
+    if callable(close):
+        close()
+
+
+def _match_error(failure: MatchFailure, path: str) -> HTTPError:
+    if failure.bad_format:
+        return HTTPError(400, "Path has wrong format")
+    if failure.allowed:
+        methods = set(failure.allowed)
+        if "GET" in methods:
+            methods.add("HEAD")
+        allow = sorted(methods)
+        allow = [m for m in allow if m != "ANY"]
+        return HTTPError(405, "Method not allowed", Allow=", ".join(allow))
+    del path
+    return HTTPError(404)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)  # pyright: ignore[reportUnknownArgumentType]
+    return [value]
+
+
+def _call_wsgi(app: WSGIApp, environ: WSGIEnviron) -> HTTPResponse:
+    """Call a WSGI app and capture its answer as an HTTPResponse."""
+    captured: dict[str, Any] = {}
+    written: list[bytes] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], object]:
+        if exc_info and captured:
+            raise exc_info[1].with_traceback(exc_info[2])
+        captured["status"], captured["headers"] = status, headers
+        return written.append
+
+    result = app(environ, start_response)
+    iterator = iter(result)
+    first: list[bytes] = []
+    if "status" not in captured:
+        for chunk in iterator:
+            first.append(chunk)
+            if "status" in captured:
+                break
+    response = HTTPResponse(status=captured.get("status", "500 Internal Server Error"))
+    for name, value in captured.get("headers", []):
+        response.add_header(name, value)
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield from written
+            yield from first
+            yield from iterator
+        finally:
+            close = getattr(result, "close", None)
+            if callable(close):
+                close()
+
+    response.body = body()
+    return response

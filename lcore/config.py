@@ -1,0 +1,377 @@
+"""ConfigDict (dotted keys, metadata, overlays, change callbacks), its loaders, and the
+validation of lcore's own keys."""
+
+from __future__ import annotations
+
+import configparser
+import dataclasses
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["LCORE_KEYS", "ConfigDict", "load_dotenv"]
+
+
+class ConfigDict(dict[str, Any]):
+    """The app's configuration: a dict of dotted keys (``my_app.db_url``) with metadata,
+    change callbacks and overlays (child views that fall back to their parent)."""
+
+    __slots__ = ("_listeners", "_meta", "_overlays", "_source", "_virtual")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self._meta: dict[str, dict[str, Any]] = {}
+        self._listeners: list[Callable[[str, Any], None]] = []
+        self._overlays: list[ConfigDict] = []
+        self._source: ConfigDict | None = None
+        self._virtual: set[str] = set()
+        if args or kwargs:
+            self.update(*args, **kwargs)
+
+    # -- access -------------------------------------------------------------------------
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(f"config keys must be str, not {type(key).__name__}")
+        value = self._filtered(key, value)
+        self._virtual.discard(key)
+        if key in self and super().__getitem__(key) is value:
+            return
+        self._raw_set(key, value)
+        self._notify(key, value)
+
+    def _filtered(self, key: str, value: Any) -> Any:
+        source: ConfigDict | None = self
+        while source is not None:
+            flt = source._meta.get(key, {}).get("filter")
+            if flt is not None:
+                return flt(value)
+            source = source._source
+        return value
+
+    def __delitem__(self, key: str) -> None:
+        if key in self._virtual:
+            raise KeyError(f"{key!r} is inherited; delete it in the parent config")
+        super().__delitem__(key)
+        if self._source is not None and key in self._source:
+            self._raw_set(key, self._source[key])
+            self._virtual.add(key)
+            self._notify(key, self._source[key])
+        else:
+            self._notify(key, None)
+
+    def _raw_set(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+
+    def _raw_pop(self, key: str) -> None:
+        super().pop(key, None)
+
+    def _notify(self, key: str, value: Any) -> None:
+        for listener in self._listeners:
+            listener(key, value)
+        for overlay in self._overlays:
+            if key in overlay._virtual or key not in overlay:
+                if key in self:
+                    overlay._raw_set(key, value)
+                    overlay._virtual.add(key)
+                else:
+                    overlay._raw_pop(key)
+                    overlay._virtual.discard(key)
+                overlay._notify(key, value)
+
+    def on_change(self, callback: Callable[[str, Any], None]) -> None:
+        """Call ``callback(key, value)`` after every change (``None`` for a deletion)."""
+        self._listeners.append(callback)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Set many keys; an optional leading string argument is a namespace prefix."""
+        prefix = ""
+        if args and isinstance(args[0], str):
+            prefix = args[0].strip(".") + "."
+            args = args[1:]
+        for key, value in dict(*args, **kwargs).items():
+            self[prefix + key] = value
+
+    def setdefault(self, key: str, value: Any = None) -> Any:
+        """Set ``key`` when missing; return its value."""
+        if key not in self:
+            self[key] = value
+        return self[key]
+
+    def make_overlay(self) -> ConfigDict:
+        """A child config that reads this one's values until it sets its own."""
+        child = ConfigDict()
+        child._source = self
+        for key, value in self.items():
+            child._raw_set(key, value)
+            child._virtual.add(key)
+        self._overlays.append(child)
+        return child
+
+    _make_overlay = make_overlay
+
+    # -- metadata -----------------------------------------------------------------------
+
+    def meta_get(self, key: str, metafield: str, default: Any = None) -> Any:
+        """A metadata field of ``key`` (``help``, ``filter``, ...)."""
+        return self._meta.get(key, {}).get(metafield, default)
+
+    def meta_set(self, key: str, metafield: str, value: Any) -> None:
+        """Set a metadata field; a ``filter`` is applied to the current and future values."""
+        self._meta.setdefault(key, {})[metafield] = value
+        if metafield == "filter" and key in self and key not in self._virtual:
+            self[key] = self[key]
+
+    def meta_list(self, key: str) -> list[str]:
+        """The metadata field names of ``key``."""
+        return list(self._meta.get(key, {}))
+
+    # -- loaders ------------------------------------------------------------------------
+
+    def load_dict(self, source: Mapping[str, Any], namespace: str = "") -> ConfigDict:
+        """Load a (nested) dict; nested dicts become dotted keys."""
+        for key, value in source.items():
+            if not isinstance(key, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+                raise TypeError(f"config keys must be str, not {type(key).__name__}")
+            full = f"{namespace}.{key}" if namespace else key
+            if isinstance(value, Mapping):
+                self.load_dict(value, full)  # pyright: ignore[reportUnknownArgumentType]
+            else:
+                self[full] = value
+        return self
+
+    def load_json(self, filename: str | os.PathLike[str]) -> ConfigDict:
+        """Load a JSON object from a file.
+
+        Raises:
+            ValueError: The file is not JSON or not an object.
+        """
+        text = Path(filename).read_text(encoding="utf-8")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{filename}: invalid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"{filename}: the top level must be a JSON object")
+        return self.load_dict(data)  # pyright: ignore[reportUnknownArgumentType]
+
+    def load_config(self, filename: str | os.PathLike[str], **options: Any) -> ConfigDict:
+        """Load an INI file: ``[section] key = v`` becomes ``section.key``; the sections
+        ``lcore`` and ``ROOT`` load to the top level."""
+        options.setdefault("interpolation", configparser.ExtendedInterpolation())
+        options.setdefault("allow_no_value", True)
+        parser = configparser.ConfigParser(**options)
+        try:
+            with open(filename, encoding="utf-8") as handle:
+                parser.read_file(handle)
+        except configparser.Error as exc:
+            raise ValueError(f"{filename}: {exc}") from None
+        loaded: dict[str, Any] = {}
+        for section in parser.sections():
+            for key in parser.options(section):
+                value = parser.get(section, key)
+                name = key if section.lower() in ("lcore", "root") else f"{section}.{key}"
+                loaded[name.lower()] = value
+        for key, value in loaded.items():
+            self[key] = value
+        return self
+
+    def load_env(self, prefix: str = "LCORE_", strip_prefix: bool = True) -> ConfigDict:
+        """Load environment variables starting with ``prefix``; ``__`` becomes ``.``."""
+        for name, value in os.environ.items():
+            if not name.startswith(prefix):
+                continue
+            key = name[len(prefix) :] if strip_prefix else name
+            self[key.lower().replace("__", ".")] = value
+        return self
+
+    def load_dotenv(self, filename: str | os.PathLike[str] = ".env") -> ConfigDict:
+        """Load a ``.env`` file into ``os.environ`` (see :func:`load_dotenv`)."""
+        load_dotenv(filename)
+        return self
+
+    def load_module(self, name: str, squash: bool = True) -> ConfigDict:
+        """Load the UPPERCASE attributes of a module."""
+        import importlib
+
+        module = importlib.import_module(name)
+        values = {k: getattr(module, k) for k in dir(module) if k.isupper()}
+        if squash:
+            return self.load_dict(values)
+        for key, value in values.items():
+            self[key] = value
+        return self
+
+    # -- validation ---------------------------------------------------------------------
+
+    def validate_config(self, schema: type[Any]) -> tuple[bool, list[str]]:
+        """Check this config against a dataclass; coerce str values of simple fields.
+
+        Returns:
+            ``(valid, errors)``, e.g. ``(False, ["Missing required config key: db_url"])``.
+
+        Raises:
+            TypeError: ``schema`` is not a dataclass.
+        """
+        if not dataclasses.is_dataclass(schema):
+            raise TypeError("validate_config() needs a dataclass")
+        errors: list[str] = []
+        for fld in dataclasses.fields(schema):
+            key = fld.name if fld.name in self else fld.name.replace("__", ".")
+            if key not in self:
+                no_default = (
+                    fld.default is dataclasses.MISSING
+                    and fld.default_factory is dataclasses.MISSING
+                )
+                if no_default:
+                    errors.append(f"Missing required config key: {fld.name}")
+                continue
+            expected = fld.type if isinstance(fld.type, type) else _SIMPLE.get(str(fld.type))
+            if expected is None:
+                continue
+            try:
+                self[key] = _coerce(self[key], expected)
+            except ValueError:
+                errors.append(
+                    f"Config key {key}: expected {expected.__name__},"
+                    f" got {type(self[key]).__name__}"
+                )
+        return not errors, errors
+
+
+_SIMPLE: dict[str, type[Any]] = {"int": int, "float": float, "bool": bool, "str": str}
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off", ""})
+
+
+def _coerce(value: Any, expected: type[Any]) -> Any:
+    if expected is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise ValueError(value)
+    if expected is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,18}", value.strip()):
+            return int(value)
+        raise ValueError(value)
+    if expected is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            return float(value)
+        raise ValueError(value)
+    if expected is str:
+        if isinstance(value, str):
+            return value
+        raise ValueError(value)
+    return value
+
+
+def _positive_int(key: str) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        try:
+            number = _coerce(value, int)
+        except ValueError:
+            raise ValueError(f"config {key!r} must be a positive integer, not {value!r}") from None
+        if number <= 0:
+            raise ValueError(f"config {key!r} must be a positive integer, not {value!r}")
+        return int(number)
+
+    return check
+
+
+def _bool(key: str) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        try:
+            return bool(_coerce(value, bool))
+        except ValueError:
+            raise ValueError(f"config {key!r} must be true or false, not {value!r}") from None
+
+    return check
+
+
+def _choice(key: str, choices: Iterable[str]) -> Callable[[Any], str]:
+    allowed = tuple(choices)
+
+    def check(value: Any) -> str:
+        if value not in allowed:
+            raise ValueError(f"config {key!r} must be one of {allowed}, not {value!r}")
+        return str(value)
+
+    return check
+
+
+def _trusted(value: Any) -> Any:
+    from .request import TrustedProxies
+
+    if value is None:
+        return []
+    try:
+        TrustedProxies(value)
+    except (ValueError, TypeError):
+        raise ValueError(
+            "config 'proxy.trusted' must be IP addresses or networks"
+            f" (a list or a comma-separated string), not {value!r}"
+        ) from None
+    return value
+
+
+#: lcore's own keys and the check (and coercion) applied when each is set.
+LCORE_KEYS: dict[str, Callable[[Any], Any]] = {
+    "debug": _bool("debug"),
+    "catchall": _bool("catchall"),
+    "error.format": _choice("error.format", ("html", "json")),
+    "json.backend": _choice("json.backend", ("json", "ujson")),
+    "json.enable": _bool("json.enable"),
+    "proxy.trusted": _trusted,
+    "request.max_body": _positive_int("request.max_body"),
+    "request.max_fields": _positive_int("request.max_fields"),
+    "request.max_json_depth": _positive_int("request.max_json_depth"),
+}
+
+_DOTENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
+
+
+def load_dotenv(
+    path: str | os.PathLike[str] | None = None, override: bool = False
+) -> dict[str, str]:
+    """Load ``KEY=VALUE`` lines from a ``.env`` file into ``os.environ``.
+
+    Blank lines and ``#`` comments are skipped, ``export`` is allowed, matching quotes are
+    stripped. Existing variables are kept unless ``override``. A missing file is a no-op.
+
+    Returns:
+        The variables read from the file.
+
+    Raises:
+        ValueError: A malformed line, naming its line number.
+    """
+    file = Path(path if path is not None else ".env")
+    if not file.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for number, raw in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _DOTENV_LINE.match(line)
+        if match is None:
+            raise ValueError(f"{file}:{number}: expected KEY=VALUE, got {raw!r}")
+        key, value = match.group(1), match.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key] = value
+    for key, value in values.items():
+        if override or key not in os.environ:
+            os.environ[key] = value
+    return values

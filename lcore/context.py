@@ -1,0 +1,209 @@
+"""The per-request context and the ``request``, ``response`` and ``ctx`` proxies.
+
+The current context lives in a ContextVar, so the proxies are right under threads,
+greenlets (with contextvars support) and the thread that runs an async handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any, cast
+
+from .request import Request
+from .response import Response
+
+if TYPE_CHECKING:
+    from .app import Lcore, Route
+
+__all__ = [
+    "LocalContext",
+    "LocalRequest",
+    "LocalResponse",
+    "RequestContext",
+    "bind_context",
+    "ctx",
+    "current_context",
+    "request",
+    "response",
+    "unbind_context",
+]
+
+_current: ContextVar[RequestContext | None] = ContextVar("lcore.context", default=None)
+
+
+class RequestContext:
+    """Everything about the request being handled: app, request, response, route, state.
+
+    Unknown attributes live in :attr:`state`: ``ctx.user_id = 3`` is ``ctx.state['user_id']``.
+    """
+
+    # NOTE: "__dict__" is the state dict, so attribute storage and ctx.state are one store
+    # and cost nothing until used.
+    __slots__ = (
+        "__dict__",
+        "_cleanups",
+        "_lazy",
+        "app",
+        "request",
+        "request_id",
+        "response",
+        "route",
+        "user",
+    )
+
+    def __init__(
+        self,
+        request: Request | None = None,
+        response: Response | None = None,
+        app: Lcore | None = None,
+    ) -> None:
+        self.app = app
+        self.request = request if request is not None else Request(app=app)
+        self.response = response if response is not None else Response()
+        self.route: Route | None = None
+        self.user: Any = None
+        self.request_id: str | None = None
+        self._lazy: dict[str, Callable[[], Any]] | None = None
+        self._cleanups: list[Callable[[], object]] | None = None
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """Per-request storage shared by middleware, hooks and the handler."""
+        return self.__dict__
+
+    def lazy(self, key: str, factory: Callable[[], Any]) -> None:
+        """Compute ``ctx.<key>`` with ``factory()`` on first access, then keep it."""
+        if self._lazy is None:
+            self._lazy = {}
+        self._lazy[key] = factory
+
+    def on_close(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` when the request ends (after the response is built)."""
+        if self._cleanups is None:
+            self._cleanups = []
+        self._cleanups.append(callback)
+
+    def __getattr__(self, name: str) -> Any:
+        lazy = self._lazy
+        if lazy is not None and name in lazy:
+            value = lazy.pop(name)()
+            self.__dict__[name] = value
+            return value
+        raise AttributeError(f"request context has no attribute {name!r}")
+
+    def close(self) -> None:
+        """Run the registered cleanups (last registered first)."""
+        cleanups, self._cleanups = self._cleanups, None
+        while cleanups:
+            cleanups.pop()()
+
+
+def current_context() -> RequestContext:
+    """The context of the request being handled.
+
+    Raises:
+        RuntimeError: Called outside a request.
+    """
+    context = _current.get()
+    if context is None:
+        raise RuntimeError(
+            "lcore's request/response/ctx were used outside of a request: they are bound"
+            " only while a handler, hook or middleware runs"
+        )
+    return context
+
+
+def bind_context(context: RequestContext) -> Token[RequestContext | None]:
+    """Make ``context`` current; pass the token to :func:`unbind_context`."""
+    return _current.set(context)
+
+
+def unbind_context(token: Token[RequestContext | None]) -> None:
+    """Restore the context that was current before :func:`bind_context`."""
+    _current.reset(token)
+
+
+class LocalContext:
+    """The ``ctx`` proxy: attribute access goes to the current :class:`RequestContext`."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(current_context(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(current_context(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(current_context(), name)
+
+    def __repr__(self) -> str:
+        context = _current.get()
+        return "<ctx unbound>" if context is None else f"<ctx of {context.request!r}>"
+
+
+class LocalRequest:
+    """The ``request`` proxy: attribute access goes to the current :class:`Request`."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(current_context().request, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(current_context().request, name, value)
+
+    def __getitem__(self, key: str) -> Any:
+        return current_context().request[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        current_context().request[key] = value
+
+    def __contains__(self, key: str) -> bool:
+        return key in current_context().request.environ
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(current_context().request)
+
+    def __len__(self) -> int:
+        return len(current_context().request)
+
+    def __repr__(self) -> str:
+        context = _current.get()
+        return "<request unbound>" if context is None else repr(context.request)
+
+
+class LocalResponse:
+    """The ``response`` proxy: attribute access goes to the current :class:`Response`."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(current_context().response, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(current_context().response, name, value)
+
+    def __getitem__(self, key: str) -> str:
+        return current_context().response[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        current_context().response[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del current_context().response[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in current_context().response
+
+    def __repr__(self) -> str:
+        context = _current.get()
+        return "<response unbound>" if context is None else repr(context.response)
+
+
+# The proxies are typed as the objects they stand for, so IDEs and type checkers see the
+# real attributes of Request, Response and RequestContext.
+request: Request = cast(Request, LocalRequest())
+response: Response = cast(Response, LocalResponse())
+ctx: RequestContext = cast(RequestContext, LocalContext())

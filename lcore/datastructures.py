@@ -1,0 +1,279 @@
+"""Multi-valued and case-insensitive mappings: MultiDict, FormsDict, HeaderDict, WSGIHeaderDict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from typing import Generic, TypeVar, cast, overload
+
+from ._wsgi import WSGIEnviron
+
+__all__ = [
+    "FormsDict",
+    "HeaderDict",
+    "MultiDict",
+    "WSGIHeaderDict",
+    "check_header_value",
+    "iter_pairs",
+]
+
+V = TypeVar("V")
+D = TypeVar("D")
+T = TypeVar("T")
+
+
+def iter_pairs(items: Mapping[str, V] | Iterable[tuple[str, V]]) -> Iterable[tuple[str, V]]:
+    """``(key, value)`` pairs of a mapping or of an iterable of pairs."""
+    if isinstance(items, Mapping):
+        mapping = cast(Mapping[str, V], items)
+        return mapping.items()
+    return items
+
+
+class MultiDict(MutableMapping[str, V], Generic[V]):
+    """A mapping that keeps every value of a key; plain access returns the last one."""
+
+    __slots__ = ("_data",)
+
+    def __init__(
+        self, items: Iterable[tuple[str, V]] | Mapping[str, V] | None = None, /, **kwargs: V
+    ) -> None:
+        self._data: dict[str, list[V]] = {}
+        if items is not None:
+            for key, value in iter_pairs(items):
+                self.append(key, value)
+        for key, value in kwargs.items():
+            self.append(key, value)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __getitem__(self, key: str) -> V:
+        return self._data[key][-1]
+
+    def __setitem__(self, key: str, value: V) -> None:
+        self._data[key] = [value]
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self.allitems())!r})"
+
+    @overload
+    def get(self, key: str, /) -> V | None: ...
+    @overload
+    def get(self, key: str, /, default: V | D) -> V | D: ...
+    @overload
+    def get(
+        self, key: str, /, default: D, index: int = ..., *, type: Callable[[V], T]
+    ) -> T | D: ...
+    def get(
+        self,
+        key: str,
+        /,
+        default: object = None,
+        index: int = -1,
+        *,
+        type: Callable[[V], object] | None = None,
+    ) -> object:
+        """Return the value at ``index`` (last by default), converted by ``type``.
+
+        The default is returned when the key is missing, the index is out of range, or
+        ``type`` raises ``ValueError``/``TypeError``.
+        """
+        return self._lookup(key, default, index, type)
+
+    def _lookup(
+        self, key: str, default: object, index: int, convert: Callable[[V], object] | None
+    ) -> object:
+        try:
+            value = self._data[key][index]
+        except (KeyError, IndexError):
+            return default
+        if convert is None:
+            return value
+        try:
+            return convert(value)
+        except (ValueError, TypeError):
+            return default
+
+    def append(self, key: str, value: V) -> None:
+        """Add a value, keeping the existing ones."""
+        values = self._data.get(key)
+        if values is None:
+            self._data[key] = [value]
+        else:
+            values.append(value)
+
+    def replace(self, key: str, value: V) -> None:
+        """Replace every value of ``key`` with one value."""
+        self._data[key] = [value]
+
+    def getall(self, key: str) -> list[V]:
+        """Every value of ``key`` (an empty list when missing)."""
+        return list(self._data.get(key, ()))
+
+    getlist = getall
+
+    def getone(self, key: str, default: V | None = None) -> V | None:
+        """The first value of ``key``."""
+        values = self._data.get(key)
+        return values[0] if values else default
+
+    def allitems(self) -> Iterator[tuple[str, V]]:
+        """Every ``(key, value)`` pair, repeated keys included."""
+        for key, values in self._data.items():
+            for value in values:
+                yield key, value
+
+
+class FormsDict(MultiDict[str]):
+    """A MultiDict of text values that also reads keys as attributes (``''`` when missing)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        values = self._data.get(name)
+        return values[-1] if values else ""
+
+    def decode(self, encoding: str | None = None) -> FormsDict:
+        """A copy (values are already text; kept for Bottle compatibility)."""
+        del encoding
+        return FormsDict(self.allitems())
+
+    def getunicode(
+        self, name: str, default: str | None = None, encoding: str | None = None
+    ) -> str | None:
+        """The value of ``name`` or ``default`` (values are already text)."""
+        del encoding
+        values = self._data.get(name)
+        return values[-1] if values else default
+
+
+def check_header_value(value: str) -> str:
+    """Refuse CR, LF and NUL in a header name or value (they would split the header).
+
+    Raises:
+        ValueError: The value contains a control character that ends a header line.
+        TypeError: The value is not a string.
+    """
+    if not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f"header values must be str, not {type(value).__name__}")
+    if "\n" in value or "\r" in value or "\0" in value:
+        raise ValueError("header names and values must not contain CR, LF or NUL")
+    return value
+
+
+def _header_key(name: str) -> str:
+    return name.title().replace("_", "-")
+
+
+class HeaderDict(MultiDict[str]):
+    """Case-insensitive headers; names are stored Title-Case, values checked for CR/LF/NUL."""
+
+    __slots__ = ()
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and _header_key(key) in self._data
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[_header_key(key)][-1]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self._data[_header_key(check_header_value(key))] = [check_header_value(value)]
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[_header_key(key)]
+
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+    @overload
+    def get(self, key: str, /, default: str | D) -> str | D: ...
+    @overload
+    def get(
+        self, key: str, /, default: D, index: int = ..., *, type: Callable[[str], T]
+    ) -> T | D: ...
+    def get(
+        self,
+        key: str,
+        /,
+        default: object = None,
+        index: int = -1,
+        *,
+        type: Callable[[str], object] | None = None,
+    ) -> object:
+        """Like :meth:`MultiDict.get`, with a case-insensitive name."""
+        return self._lookup(_header_key(key), default, index, type)
+
+    def append(self, key: str, value: str) -> None:
+        """Add a header value, keeping existing ones."""
+        super().append(_header_key(check_header_value(key)), check_header_value(value))
+
+    def replace(self, key: str, value: str) -> None:
+        """Set a header to exactly one value."""
+        self[key] = value
+
+    def getall(self, key: str) -> list[str]:
+        """Every value of a header."""
+        return list(self._data.get(_header_key(key), ()))
+
+    getlist = getall
+
+    def filter(self, names: Iterable[str]) -> None:
+        """Remove the named headers."""
+        for name in names:
+            self._data.pop(_header_key(name), None)
+
+
+def _environ_key(name: str) -> str:
+    key = name.replace("-", "_").upper()
+    if key in ("CONTENT_LENGTH", "CONTENT_TYPE"):
+        return key
+    return "HTTP_" + key
+
+
+class WSGIHeaderDict(Mapping[str, str]):
+    """A read-only, case-insensitive view of the request headers in a WSGI environ."""
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: WSGIEnviron) -> None:
+        self.environ = environ
+
+    def __getitem__(self, key: str) -> str:
+        value = self.environ[_environ_key(key)]
+        if not isinstance(value, str):
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and _environ_key(key) in self.environ
+
+    def __iter__(self) -> Iterator[str]:
+        for key in self.environ:
+            if key.startswith("HTTP_"):
+                yield key[5:].replace("_", "-").title()
+            elif key in ("CONTENT_LENGTH", "CONTENT_TYPE"):
+                yield key.replace("_", "-").title()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def raw(self, key: str, default: str | None = None) -> str | None:
+        """The header value exactly as the server passed it."""
+        value = self.environ.get(_environ_key(key), default)
+        return value if isinstance(value, str) else default
+
+    def __setitem__(self, key: str, value: str) -> None:
+        raise TypeError(f"{type(self).__name__} is read-only")
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError(f"{type(self).__name__} is read-only")

@@ -1,0 +1,199 @@
+"""The exception hierarchy and the one error shape (HTML or JSON error bodies)."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from typing import TypedDict
+
+__all__ = [
+    "HTTP_CODES",
+    "ClientError",
+    "ErrorDetail",
+    "LcoreException",
+    "MultipartError",
+    "PluginError",
+    "RouteBuildError",
+    "RouteError",
+    "RouteSyntaxError",
+    "RouterUnknownModeError",
+    "TemplateError",
+    "error_payload",
+    "render_error_html",
+    "render_error_json",
+]
+
+#: Status code -> reason phrase (RFC 9110 section 15 plus the common WebDAV/extension codes).
+HTTP_CODES: dict[int, str] = {
+    100: "Continue",
+    101: "Switching Protocols",
+    102: "Processing",
+    103: "Early Hints",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    203: "Non-Authoritative Information",
+    204: "No Content",
+    205: "Reset Content",
+    206: "Partial Content",
+    207: "Multi-Status",
+    208: "Already Reported",
+    226: "IM Used",
+    300: "Multiple Choices",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    305: "Use Proxy",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    407: "Proxy Authentication Required",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    411: "Length Required",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    416: "Range Not Satisfiable",
+    417: "Expectation Failed",
+    418: "I'm a teapot",
+    421: "Misdirected Request",
+    422: "Unprocessable Entity",
+    423: "Locked",
+    424: "Failed Dependency",
+    425: "Too Early",
+    426: "Upgrade Required",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    451: "Unavailable For Legal Reasons",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+    506: "Variant Also Negotiates",
+    507: "Insufficient Storage",
+    508: "Loop Detected",
+    510: "Not Extended",
+    511: "Network Authentication Required",
+}
+
+
+class ErrorDetail(TypedDict):
+    """One problem in an error response: where (``loc``), what (``msg``), and a stable ``type``."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class LcoreException(Exception):
+    """Base class of every exception lcore raises on purpose."""
+
+
+class RouteError(LcoreException):
+    """A route could not be registered or built."""
+
+
+class RouteSyntaxError(RouteError):
+    """A route rule is malformed."""
+
+
+class RouteBuildError(RouteError):
+    """A URL could not be built for a named route."""
+
+
+class RouterUnknownModeError(RouteError):
+    """A wildcard names a filter the router does not know."""
+
+
+class PluginError(LcoreException):
+    """A plugin was installed or used the wrong way."""
+
+
+class TemplateError(LcoreException):
+    """A template could not be found or rendered."""
+
+
+class ClientError(LcoreException):
+    """Bad input from the client: raised by parsers, turned into a 4xx by the app.
+
+    Args:
+        status: The HTTP status to answer with (400, 413, 422, ...).
+        msg: A human-readable description naming the limit or rule that failed.
+        type: A stable, machine-readable error type (``"body_too_large"``).
+        loc: Where the problem is, e.g. ``["body"]`` or ``["query", "limit"]``.
+        detail: Several problems at once; replaces the single ``msg``/``type``/``loc``.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        msg: str,
+        type: str = "bad_request",
+        loc: Sequence[str | int] = (),
+        detail: list[ErrorDetail] | None = None,
+    ) -> None:
+        super().__init__(msg)
+        self.status = status
+        self.msg = msg
+        self.type = type
+        self.detail: list[ErrorDetail] = (
+            detail if detail is not None else [{"loc": list(loc), "msg": msg, "type": type}]
+        )
+
+
+class MultipartError(ClientError):
+    """A multipart/form-data body is malformed (400)."""
+
+    def __init__(self, msg: str, type: str = "multipart_invalid") -> None:
+        super().__init__(400, msg, type, ("body",))
+
+
+def error_payload(status: int, detail: Sequence[ErrorDetail] | None = None) -> dict[str, object]:
+    """Build the one error shape: ``{"error": reason, "status": code[, "detail": [...]]}``."""
+    payload: dict[str, object] = {"error": HTTP_CODES.get(status, "Unknown"), "status": status}
+    if detail:
+        payload["detail"] = list(detail)
+    return payload
+
+
+def render_error_json(status: int, detail: Sequence[ErrorDetail] | None = None) -> bytes:
+    """Render the JSON error body."""
+    return json.dumps(error_payload(status, detail)).encode()
+
+
+_HTML_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Error: {title}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}
+pre{{background:#f4f4f4;padding:1rem;overflow:auto}}</style></head>
+<body><h1>Error: {title}</h1><p>Sorry, the requested URL <tt>{url}</tt> caused an error:</p>
+<pre>{message}</pre>{extra}</body></html>
+"""
+
+
+def render_error_html(
+    status_line: str, url: str, message: str, debug_text: str | None = None
+) -> bytes:
+    """Render the HTML error page; ``debug_text`` (a traceback) is shown only when given."""
+    extra = ""
+    if debug_text:
+        extra = "<h2>Traceback:</h2>\n<pre>" + html.escape(debug_text) + "</pre>"
+    return _HTML_PAGE.format(
+        title=html.escape(status_line),
+        url=html.escape(url),
+        message=html.escape(message),
+        extra=extra,
+    ).encode()

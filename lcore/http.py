@@ -1,0 +1,293 @@
+"""Pure HTTP parsers: no I/O, no environ; each one bounded and fuzzable on its own.
+
+Bad input raises :class:`~lcore.errors.ClientError` (a 4xx with a stable ``type``); a parser
+never returns ``None`` to mean "bad input" unless its contract says "absent or invalid".
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import email.utils
+import html
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import unquote_to_bytes
+
+from .errors import ClientError
+
+__all__ = [
+    "decode_path",
+    "html_escape",
+    "html_quote",
+    "http_date",
+    "parse_auth",
+    "parse_content_length",
+    "parse_cookie_header",
+    "parse_date",
+    "parse_etag_list",
+    "parse_options_header",
+    "parse_qsl",
+    "parse_range_header",
+]
+
+#: Longest Content-Length accepted: 18 digits stays well inside a 64-bit integer.
+_MAX_LENGTH_DIGITS = 18
+
+
+def parse_content_length(value: str | None) -> int:
+    """Parse a Content-Length value; ``-1`` when absent.
+
+    Args:
+        value: The raw header value, or ``None``.
+
+    Returns:
+        The length in bytes, or ``-1`` when the header is absent or empty.
+
+    Raises:
+        ClientError: 400 ``content_length_invalid`` for anything but 1-18 ASCII digits
+            (no sign, no spaces inside, no ``_``: ``int()`` would accept ``+5_0``).
+    """
+    if not value:
+        return -1
+    value = value.strip(" \t")
+    # NOTE: RFC 9110 section 8.6: Content-Length = 1*DIGIT. str.isdigit() accepts
+    # non-ASCII digits, hence the isascii() guard.
+    if not (value.isascii() and value.isdigit()) or len(value) > _MAX_LENGTH_DIGITS:
+        raise ClientError(
+            400,
+            "Content-Length must be a non-negative integer",
+            "content_length_invalid",
+            ("header", "Content-Length"),
+        )
+    return int(value)
+
+
+def decode_path(raw: str) -> str:
+    """Decode a WSGI ``PATH_INFO`` (bytes carried as latin-1, PEP 3333) to text as UTF-8.
+
+    Raises:
+        ClientError: 400 ``path_invalid_utf8`` when the bytes are not UTF-8.
+    """
+    if raw.isascii():
+        return raw
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise ClientError(
+            400, "The request path is not valid UTF-8", "path_invalid_utf8", ("path",)
+        ) from None
+
+
+def _decode_component(part: str, where: str) -> str:
+    if "+" in part:
+        part = part.replace("+", " ")
+    if "%" not in part and part.isascii():
+        return part
+    try:
+        return unquote_to_bytes(part.encode("latin-1")).decode("utf-8")
+    except UnicodeError:
+        raise ClientError(
+            400,
+            f"The {where} is not valid UTF-8",
+            f"{where.split(maxsplit=1)[0]}_invalid_utf8",
+            (where,),
+        ) from None
+
+
+def parse_qsl(qs: str, max_fields: int, where: str = "query") -> list[tuple[str, str]]:
+    """Parse ``application/x-www-form-urlencoded`` text into ``(name, value)`` pairs.
+
+    Args:
+        qs: The raw text (latin-1 carried bytes, as in a WSGI ``QUERY_STRING``).
+        max_fields: The most fields accepted (``request.max_fields``).
+        where: ``"query"`` or ``"body"``; names the location in errors.
+
+    Raises:
+        ClientError: 413 ``too_many_fields`` past ``max_fields``; 400 ``*_invalid_utf8``.
+    """
+    if not qs:
+        return []
+    parts = qs.split("&", max_fields)
+    if len(parts) > max_fields:
+        parts = [p for p in qs.split("&") if p]
+        if len(parts) > max_fields:
+            raise ClientError(
+                413,
+                f"More than {max_fields} fields (request.max_fields)",
+                "too_many_fields",
+                (where,),
+            )
+    pairs: list[tuple[str, str]] = []
+    for part in parts:
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        pairs.append((_decode_component(name, where), _decode_component(value, where)))
+    return pairs
+
+
+def parse_options_header(value: str) -> tuple[str, dict[str, str]]:
+    """Split a header like ``text/html; charset="utf-8"`` into a lower-cased value and params."""
+    head, _, rest = value.partition(";")
+    params: dict[str, str] = {}
+    while rest:
+        item, _, rest = _split_param(rest)
+        key, eq, val = item.partition("=")
+        key = key.strip().lower()
+        if not key or not eq:
+            continue
+        val = val.strip()
+        if len(val) >= 2 and val[0] == val[-1] == '"':
+            val = val[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        params[key] = val
+    return head.strip().lower(), params
+
+
+def _split_param(text: str) -> tuple[str, str, str]:
+    """Cut one ``;``-separated item, honouring quoted strings."""
+    in_quote = False
+    escaped = False
+    for i, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif ch == "\\" and in_quote:
+            escaped = True
+        elif ch == '"':
+            in_quote = not in_quote
+        elif ch == ";" and not in_quote:
+            return text[:i], ";", text[i + 1 :]
+    return text, "", ""
+
+
+def parse_cookie_header(value: str, max_cookies: int) -> list[tuple[str, str]]:
+    """Parse a ``Cookie`` header leniently: malformed pairs are skipped, never fatal.
+
+    Unlike ``http.cookies.SimpleCookie``, one bad pair does not hide the ones after it.
+    Values that are not UTF-8 are skipped. At most ``max_cookies`` pairs are read.
+    """
+    pairs: list[tuple[str, str]] = []
+    for item in value.split(";", max_cookies)[:max_cookies]:
+        name, eq, val = item.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            continue
+        val = val.strip()
+        if len(val) >= 2 and val[0] == val[-1] == '"':
+            val = val[1:-1]
+        if not val.isascii() or not name.isascii():
+            try:
+                val = val.encode("latin-1").decode("utf-8")
+                name = name.encode("latin-1").decode("utf-8")
+            except UnicodeError:
+                continue
+        pairs.append((name, val))
+    return pairs
+
+
+def parse_auth(header: str) -> tuple[str, str] | None:
+    """Read HTTP Basic credentials; ``None`` when absent, another scheme, or malformed."""
+    scheme, _, data = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not data:
+        return None
+    try:
+        decoded = base64.b64decode(data.strip().encode("ascii"), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    user, sep, password = decoded.partition(":")
+    if not sep:
+        return None
+    return user, password
+
+
+def http_date(value: datetime | date | float | int | str) -> str:
+    """Format a time as an IMF-fixdate (RFC 9110 section 5.6.7); strings pass through."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        stamp = value.timestamp()
+    elif isinstance(value, date):
+        stamp = float(calendar.timegm(value.timetuple()))
+    else:
+        stamp = float(value)
+    return email.utils.formatdate(stamp, usegmt=True)
+
+
+def parse_date(value: str) -> float | None:
+    """Parse an HTTP date to epoch seconds; ``None`` when absent or invalid."""
+    try:
+        parsed = email.utils.parsedate_tz(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    try:
+        return float(calendar.timegm((*parsed[:6], 0, 1, -1)) - (parsed[9] or 0))
+    except (OverflowError, ValueError):
+        return None
+
+
+def parse_range_header(header: str, maxlen: int) -> Iterator[tuple[int, int]]:
+    """Yield satisfiable ``(start, end_exclusive)`` byte ranges of ``Range: bytes=...``.
+
+    Malformed specs are skipped (RFC 9110 section 14.2 lets a server ignore them).
+    """
+    unit, _, ranges = header.partition("=")
+    if unit.strip().lower() != "bytes" or not ranges:
+        return
+    for spec in ranges.split(",", 100)[:100]:
+        first, dash, last = spec.strip().partition("-")
+        if not dash or not (first.isdigit() or last.isdigit()):
+            continue
+        if (first and not (first.isascii() and first.isdigit())) or (
+            last and not (last.isascii() and last.isdigit())
+        ):
+            continue
+        if not first:
+            start, end = max(0, maxlen - int(last)), maxlen
+        elif not last:
+            start, end = int(first), maxlen
+        else:
+            start, end = int(first), min(int(last) + 1, maxlen)
+        if 0 <= start < end <= maxlen:
+            yield start, end
+
+
+def parse_etag_list(header: str) -> list[str]:
+    """Split an ``If-None-Match``/``If-Match`` value into entity tags (``*`` kept as is).
+
+    Weak tags keep their ``W/`` prefix so callers can choose weak or strong comparison.
+    """
+    tags: list[str] = []
+    for item in header.split(",", 100)[:100]:
+        tag = item.strip()
+        if tag:
+            tags.append(tag)
+    return tags
+
+
+def html_escape(string: str) -> str:
+    """Escape ``& < > " '`` for HTML text and attribute values."""
+    return html.escape(string, quote=True)
+
+
+def html_quote(string: str) -> str:
+    """Escape and quote a string for use as an HTML attribute value."""
+    escaped = html_escape(string).replace("\n", "&#10;").replace("\r", "&#13;")
+    return '"' + escaped.replace("\t", "&#9;") + '"'
+
+
+def max_age_seconds(value: int | timedelta) -> int:
+    """Normalise a cookie ``max_age`` to whole seconds."""
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return int(value)
+
+
+def epoch_now() -> float:
+    """Wall-clock seconds, one place to patch in tests."""
+    return time.time()

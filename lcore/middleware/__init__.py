@@ -1,0 +1,7 @@
+"""Middleware: the base class and pipeline (``base``); built-ins live one per module."""
+
+from __future__ import annotations
+
+from .base import Middleware, MiddlewareHook, MiddlewarePipeline, NextHandler
+
+__all__ = ["Middleware", "MiddlewareHook", "MiddlewarePipeline", "NextHandler"]

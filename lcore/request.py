@@ -1,0 +1,478 @@
+"""The incoming request: lazy, cached, bounded views of the WSGI environ."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import ipaddress
+from collections.abc import Iterator
+from io import BytesIO
+from typing import TYPE_CHECKING, Any
+from urllib.parse import SplitResult, quote
+
+from ._wsgi import WSGIEnviron
+from .datastructures import FormsDict, WSGIHeaderDict
+from .errors import ClientError
+from .http import (
+    decode_path,
+    parse_auth,
+    parse_content_length,
+    parse_cookie_header,
+    parse_options_header,
+    parse_qsl,
+)
+from .jsonutil import load_json_body
+from .limits import DEFAULT_LIMITS, Limits, read_body
+from .security import UNSIGNED, DigestMod, unsign_cookie
+
+if TYPE_CHECKING:
+    from .app import Lcore, Route
+
+__all__ = ["BaseRequest", "Request", "TrustedProxies"]
+
+
+class TrustedProxies:
+    """The set of reverse proxies whose ``X-Forwarded-*`` headers are believed.
+
+    Args:
+        entries: IP addresses or networks (``10.0.0.0/8``), as a list or a comma string.
+    """
+
+    __slots__ = ("_addresses", "_networks")
+
+    def __init__(
+        self, entries: str | list[str] | tuple[str, ...] | set[str] | frozenset[str] = ()
+    ) -> None:
+        items = entries.split(",") if isinstance(entries, str) else list(entries)
+        self._addresses: frozenset[str] = frozenset()
+        networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        addresses: set[str] = set()
+        for item in (i.strip() for i in items):
+            if not item:
+                continue
+            if "/" in item:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            else:
+                addresses.add(str(ipaddress.ip_address(item)))
+        self._addresses = frozenset(addresses)
+        self._networks = tuple(networks)
+
+    def __bool__(self) -> bool:
+        return bool(self._addresses or self._networks)
+
+    def __contains__(self, address: object) -> bool:
+        if not isinstance(address, str):
+            return False
+        if address in self._addresses:
+            return True
+        if not self._networks:
+            return False
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in self._networks)
+
+
+_NO_PROXIES = TrustedProxies()
+_JSON_TYPES = frozenset({"application/json", "application/json-rpc"})
+
+
+class Request:
+    """A view of one WSGI request. Every parsed value is computed on first use and cached.
+
+    Args:
+        environ: The WSGI environ.
+        app: The application handling the request (gives limits and proxy trust).
+    """
+
+    # PERF: the cache slots are left unset until first use (reading one raises
+    # AttributeError, caught once), so building a Request costs two assignments
+    # (bench: plaintext GET).
+    __slots__ = (
+        "__dict__",
+        "_body",
+        "_cookies",
+        "_forms",
+        "_json",
+        "_path",
+        "_query",
+        "app",
+        "environ",
+        "route",
+        "url_args",
+    )
+
+    MEMFILE_MAX = 102400
+
+    _body: bytes
+    _cookies: FormsDict
+    _forms: FormsDict
+    _json: Any
+    _path: str
+    _query: FormsDict
+
+    def __init__(self, environ: WSGIEnviron | None = None, app: Lcore | None = None) -> None:
+        self.environ: WSGIEnviron = {} if environ is None else environ
+        self.app = app
+        self.route: Route | None = None
+        self.url_args: dict[str, Any] = {}
+
+    @property
+    def limits(self) -> Limits:
+        """The input bounds in force (``request.*`` config of the app)."""
+        app = self.app
+        return DEFAULT_LIMITS if app is None else app.limits
+
+    # -- the request line ---------------------------------------------------------------
+
+    @property
+    def method(self) -> str:
+        """The upper-cased request method."""
+        method: str = self.environ.get("REQUEST_METHOD", "GET")
+        return method.upper()
+
+    @property
+    def path(self) -> str:
+        """The path (``PATH_INFO``) decoded as UTF-8, always starting with ``/``.
+
+        Raises:
+            ClientError: 400 when the path bytes are not UTF-8.
+        """
+        try:
+            return self._path
+        except AttributeError:
+            raw: str = self.environ.get("PATH_INFO") or "/"
+            path = decode_path(raw if raw.startswith("/") else "/" + raw)
+            self._path = path
+            return path
+
+    @property
+    def script_name(self) -> str:
+        """The mount prefix (``SCRIPT_NAME``) with leading and trailing ``/``."""
+        script: str = self.environ.get("SCRIPT_NAME", "")
+        script = script.strip("/")
+        return "/" + script + "/" if script else "/"
+
+    @property
+    def fullpath(self) -> str:
+        """``SCRIPT_NAME`` plus the path."""
+        return self.script_name.rstrip("/") + self.path
+
+    @property
+    def query_string(self) -> str:
+        """The raw query string."""
+        query: str = self.environ.get("QUERY_STRING", "")
+        return query
+
+    @property
+    def urlparts(self) -> SplitResult:
+        """The URL as parts; ``X-Forwarded-Proto``/``-Host`` count only from trusted proxies."""
+        env = self.environ
+        trusted = self._peer_is_trusted()
+        scheme = (env.get("HTTP_X_FORWARDED_PROTO") if trusted else None) or env.get(
+            "wsgi.url_scheme", "http"
+        )
+        host = (env.get("HTTP_X_FORWARDED_HOST") if trusted else None) or env.get("HTTP_HOST")
+        if not host:
+            host = env.get("SERVER_NAME", "127.0.0.1")
+            port = env.get("SERVER_PORT")
+            if port and port != ("80" if scheme == "http" else "443"):
+                host += ":" + port
+        path = quote(self.fullpath, safe="/:@!$&'()*+,;=-._~%")
+        return SplitResult(scheme.split(",")[0].strip(), host, path, self.query_string, "")
+
+    @property
+    def url(self) -> str:
+        """The full URL as the client (or a trusted proxy) asked for it."""
+        return self.urlparts.geturl()
+
+    # -- headers and cookies ------------------------------------------------------------
+
+    @property
+    def headers(self) -> WSGIHeaderDict:
+        """The request headers, read-only and case-insensitive."""
+        return WSGIHeaderDict(self.environ)
+
+    def get_header(self, name: str, default: str | None = None) -> str | None:
+        """One request header's value, or ``default``."""
+        return self.headers.raw(name, default)
+
+    @property
+    def content_type(self) -> str:
+        """The lower-cased ``Content-Type`` header, or ``''``."""
+        content_type: str = self.environ.get("CONTENT_TYPE", "")
+        return content_type.lower()
+
+    @property
+    def content_length(self) -> int:
+        """``Content-Length`` as an int, ``-1`` when absent.
+
+        Raises:
+            ClientError: 400 for a malformed value.
+        """
+        return parse_content_length(self.environ.get("CONTENT_LENGTH"))
+
+    @property
+    def chunked(self) -> bool:
+        """Whether the body uses ``Transfer-Encoding: chunked``."""
+        encoding: str = self.environ.get("HTTP_TRANSFER_ENCODING", "")
+        return "chunked" in encoding.lower()
+
+    @property
+    def is_xhr(self) -> bool:
+        """Whether ``X-Requested-With: XMLHttpRequest`` was sent."""
+        requested_with: str = self.environ.get("HTTP_X_REQUESTED_WITH", "")
+        return requested_with.lower() == "xmlhttprequest"
+
+    is_ajax = is_xhr
+
+    @property
+    def cookies(self) -> FormsDict:
+        """Cookies as sent (no signature check; see :meth:`get_cookie`)."""
+        try:
+            return self._cookies
+        except AttributeError:
+            header = self.environ.get("HTTP_COOKIE", "")
+            cookies = FormsDict(parse_cookie_header(header, self.limits.max_fields))
+            self._cookies = cookies
+            return cookies
+
+    def get_cookie(
+        self,
+        key: str,
+        default: Any = None,
+        secret: str | bytes | None = None,
+        digestmod: DigestMod = hashlib.sha256,
+    ) -> Any:
+        """A cookie's value; with ``secret``, the verified value of a signed cookie.
+
+        A missing, tampered, renamed or unsigned cookie reads as ``default`` when a
+        secret is given. An empty cookie is ``''``, not missing.
+        """
+        value = self.cookies.get(key)
+        if value is None:
+            return default
+        if secret is None:
+            return value
+        decoded = unsign_cookie(key, value, secret, digestmod)
+        return default if decoded is UNSIGNED else decoded
+
+    @property
+    def auth(self) -> tuple[str, str | None] | None:
+        """HTTP Basic ``(user, password)``, or ``(REMOTE_USER, None)``, or ``None``."""
+        header = self.environ.get("HTTP_AUTHORIZATION")
+        if header:
+            parsed = parse_auth(header)
+            if parsed is not None:
+                return parsed
+        user: str | None = self.environ.get("REMOTE_USER")
+        return (user, None) if user else None
+
+    # -- client address -----------------------------------------------------------------
+
+    def _trusted(self) -> TrustedProxies:
+        app = self.app
+        return _NO_PROXIES if app is None else app.trusted_proxies
+
+    def _peer_is_trusted(self) -> bool:
+        trusted = self._trusted()
+        return bool(trusted) and self.environ.get("REMOTE_ADDR") in trusted
+
+    @property
+    def remote_route(self) -> list[str]:
+        """``X-Forwarded-For`` entries then ``REMOTE_ADDR`` (client first)."""
+        forwarded: str = self.environ.get("HTTP_X_FORWARDED_FOR", "")
+        route = [ip.strip() for ip in forwarded.split(",") if ip.strip()] if forwarded else []
+        remote = self.environ.get("REMOTE_ADDR")
+        if remote:
+            route.append(remote)
+        return route
+
+    @property
+    def remote_addr(self) -> str | None:
+        """The client's IP address.
+
+        Without trusted proxies (``proxy.trusted``) this is ``REMOTE_ADDR``: an
+        ``X-Forwarded-For`` from an untrusted peer is ignored. From a trusted peer,
+        ``X-Forwarded-For`` is walked from the right, skipping trusted addresses.
+        """
+        remote: str | None = self.environ.get("REMOTE_ADDR")
+        trusted = self._trusted()
+        if not trusted or remote not in trusted:
+            return remote
+        forwarded: str = self.environ.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [ip.strip() for ip in forwarded.split(",")[-32:] if ip.strip()]
+        for hop in reversed(hops):
+            if hop not in trusted:
+                return hop
+        return hops[0] if hops else remote
+
+    # -- the body -----------------------------------------------------------------------
+
+    def _raw_body(self) -> bytes:
+        try:
+            return self._body
+        except AttributeError:
+            pass
+        env = self.environ
+        length = parse_content_length(env.get("CONTENT_LENGTH"))
+        chunked = self.chunked
+        if chunked and length >= 0 and not env.get("wsgi.input_terminated"):
+            # NOTE: RFC 9112 section 6.3: both framings at once is a smuggling signal.
+            raise ClientError(
+                400,
+                "Content-Length and Transfer-Encoding must not both be sent",
+                "body_framing_invalid",
+                ("header", "Transfer-Encoding"),
+            )
+        stream = env.get("wsgi.input")
+        if stream is None:
+            data = b""
+        else:
+            data = read_body(
+                stream,
+                length,
+                chunked,
+                bool(env.get("wsgi.input_terminated")),
+                self.limits.max_body,
+            )
+            # Let other WSGI layers read the body again.
+            env["wsgi.input"] = BytesIO(data)
+            env["CONTENT_LENGTH"] = str(len(data))
+        self._body = data
+        return data
+
+    @property
+    def body(self) -> BytesIO:
+        """The raw body as a seekable file, rewound on every access (bounded read)."""
+        return BytesIO(self._raw_body())
+
+    @property
+    def body_bytes(self) -> bytes:
+        """The raw body as bytes (bounded by ``request.max_body``)."""
+        return self._raw_body()
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON for JSON media types (``application/json``, ``*+json``).
+
+        ``None`` for other types or an empty body.
+
+        Raises:
+            ClientError: 400 ``json_invalid`` / ``json_too_deep``; 413 ``body_too_large``.
+        """
+        try:
+            return self._json
+        except AttributeError:
+            pass
+        media = parse_options_header(self.environ.get("CONTENT_TYPE", ""))[0]
+        value: Any = None
+        if media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json")):
+            data = self._raw_body()
+            if data:
+                value = load_json_body(data, self.limits.max_json_depth)
+        self._json = value
+        return value
+
+    @property
+    def query(self) -> FormsDict:
+        """The query string's fields (bounded by ``request.max_fields``)."""
+        try:
+            return self._query
+        except AttributeError:
+            pairs = parse_qsl(self.environ.get("QUERY_STRING", ""), self.limits.max_fields)
+            query = FormsDict(pairs)
+            self._query = query
+            return query
+
+    GET = query
+
+    @property
+    def forms(self) -> FormsDict:
+        """Fields of an ``application/x-www-form-urlencoded`` body."""
+        try:
+            return self._forms
+        except AttributeError:
+            pass
+        media = parse_options_header(self.environ.get("CONTENT_TYPE", ""))[0]
+        forms = FormsDict()
+        if media == "application/x-www-form-urlencoded":
+            text = self._raw_body().decode("latin-1")
+            forms = FormsDict(parse_qsl(text, self.limits.max_fields, "body"))
+        self._forms = forms
+        return forms
+
+    @property
+    def POST(self) -> FormsDict:
+        """All body fields."""
+        return self.forms
+
+    @property
+    def params(self) -> FormsDict:
+        """Query fields, then form fields, in one dict."""
+        params = FormsDict(self.query.allitems())
+        for key, value in self.forms.allitems():
+            params.append(key, value)
+        return params
+
+    # -- environ as a mapping -----------------------------------------------------------
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """An environ value."""
+        return self.environ.get(key, default)
+
+    def keys(self) -> list[str]:
+        """The environ keys."""
+        return list(self.environ)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.environ[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.environ[key] = value
+        self._drop_caches(key)
+
+    def __delitem__(self, key: str) -> None:
+        del self.environ[key]
+        self._drop_caches(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.environ)
+
+    def __len__(self) -> int:
+        return len(self.environ)
+
+    def _drop_caches(self, key: str) -> None:
+        names: tuple[str, ...] = ()
+        if key == "wsgi.input" or key in ("CONTENT_LENGTH", "CONTENT_TYPE"):
+            names = ("_body", "_json", "_forms")
+        elif key == "QUERY_STRING":
+            names = ("_query",)
+        elif key == "PATH_INFO":
+            names = ("_path",)
+        elif key == "HTTP_COOKIE":
+            names = ("_cookies",)
+        for name in names:
+            with contextlib.suppress(AttributeError):
+                delattr(self, name)
+
+    def copy(self) -> Request:
+        """A new Request over a shallow copy of the environ."""
+        return type(self)(dict(self.environ), self.app)
+
+    def path_shift(self, shift: int = 1) -> None:
+        """Move ``shift`` path segments from ``PATH_INFO`` to ``SCRIPT_NAME`` (or back)."""
+        from .app import path_shift
+
+        script, path = path_shift(
+            self.environ.get("SCRIPT_NAME", "/"), self.environ.get("PATH_INFO", "/"), shift
+        )
+        self.environ["SCRIPT_NAME"] = script
+        self["PATH_INFO"] = path
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.method} {self.environ.get('PATH_INFO', '/')}>"
+
+
+BaseRequest = Request

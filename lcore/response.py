@@ -1,0 +1,472 @@
+"""The outgoing response: Response, HTTPResponse, HTTPError, abort, redirect and cookies."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any, NoReturn
+
+from .datastructures import HeaderDict, check_header_value, iter_pairs
+from .errors import HTTP_CODES, ErrorDetail
+from .http import http_date, max_age_seconds, parse_date, parse_options_header
+from .security import DigestMod, sign_cookie
+
+__all__ = [
+    "BaseResponse",
+    "HTTPError",
+    "HTTPResponse",
+    "Response",
+    "abort",
+    "redirect",
+]
+
+_DEFAULT_CONTENT_TYPE = "text/html; charset=UTF-8"
+_SAMESITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
+#: Characters a cookie value may not hold unsigned (RFC 6265 section 4.1.1 cookie-octet).
+_COOKIE_FORBIDDEN = frozenset('";\\\x7f') | frozenset(chr(i) for i in range(32))
+_COOKIE_NAME_FORBIDDEN = _COOKIE_FORBIDDEN | frozenset(" ,=()<>@:/[]?{}\t")
+_MAX_COOKIE_SIZE = 3800
+_DEFAULT = object()
+
+
+def _status_pair(status: int | str) -> tuple[int, str]:
+    """Normalise ``404`` or ``"404 Custom Reason"`` to ``(code, status line)``."""
+    if isinstance(status, int):
+        code = status
+        line = f"{code} {HTTP_CODES.get(code, 'Unknown')}"
+    else:
+        text = check_header_value(status.strip())
+        head = text.split(None, 1)[0] if text else ""
+        if not (head.isascii() and head.isdigit()):
+            raise ValueError(f"invalid status line: {status!r}")
+        code = int(head)
+        line = text if " " in text else f"{code} {HTTP_CODES.get(code, 'Unknown')}"
+    if not 100 <= code <= 999:
+        raise ValueError(f"status code out of range: {code}")
+    return code, line
+
+
+class Response:
+    """The response being built for the current request (also usable on its own).
+
+    Args:
+        body: The body: ``str``, ``bytes``, an iterable, a file, or a value a plugin converts.
+        status: An int or a status line like ``"404 Not Found"``.
+        headers: Initial headers (mapping or ``(name, value)`` pairs).
+        **more_headers: More headers; ``_`` in the name becomes ``-``.
+    """
+
+    # NOTE: no __slots__ here: HTTPResponse must also be an Exception, and CPython cannot
+    # combine a slotted base with BaseException's instance layout.
+
+    default_status = 200
+    default_content_type = _DEFAULT_CONTENT_TYPE
+
+    def __init__(
+        self,
+        body: Any = "",
+        status: int | str | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        **more_headers: str,
+    ) -> None:
+        self.body: Any = body
+        self._status_code = 200
+        self._status_line = "200 OK"
+        self._headers: HeaderDict | None = None
+        self._content_type: str | None = None
+        self._cookies: list[str] | None = None
+        if status is not None:
+            self.status = status
+        if headers or more_headers:
+            for name, value in iter_pairs(headers or ()):
+                self.add_header(name, value)
+            for name, value in more_headers.items():
+                self.add_header(name, value)
+
+    # -- status -----------------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        """The status line, e.g. ``"200 OK"``; set it from an int or a status line."""
+        return self._status_line
+
+    @status.setter
+    def status(self, value: int | str) -> None:
+        self._status_code, self._status_line = _status_pair(value)
+
+    @property
+    def status_line(self) -> str:
+        """The status line, e.g. ``"404 Not Found"``."""
+        return self._status_line
+
+    @property
+    def status_code(self) -> int:
+        """The numeric status, e.g. ``404``."""
+        return self._status_code
+
+    @status_code.setter
+    def status_code(self, value: int) -> None:
+        self.status = value
+
+    # -- headers ----------------------------------------------------------------------------
+
+    @property
+    def headers(self) -> HeaderDict:
+        """The response headers (case-insensitive, multi-valued, live)."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = HeaderDict()
+            if self._content_type is not None:
+                headers["Content-Type"] = self._content_type
+                self._content_type = None
+        return headers
+
+    def get_header(self, name: str, default: str | None = None) -> str | None:
+        """The last value of a header, or ``default``."""
+        if self._headers is None:
+            if name.lower() == "content-type":
+                return self._content_type if self._content_type is not None else default
+            return default
+        return self._headers.get(name, default)
+
+    def set_header(self, name: str, value: str) -> None:
+        """Set a header, replacing earlier values.
+
+        Raises:
+            ValueError: The name or value contains CR, LF or NUL.
+        """
+        self.headers[name] = value
+
+    def add_header(self, name: str, value: str) -> None:
+        """Add a header value, keeping earlier ones."""
+        self.headers.append(name, value)
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get_header(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self.set_header(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        del self.headers[name]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get_header(name) is not None
+
+    def iter_headers(self) -> Iterator[tuple[str, str]]:
+        """The final header list, default Content-Type and ``Set-Cookie`` included."""
+        return iter(self.headerlist)
+
+    @property
+    def headerlist(self) -> list[tuple[str, str]]:
+        """The WSGI header list (name, value) with ``Set-Cookie`` lines appended."""
+        code = self._status_code
+        out: list[tuple[str, str]]
+        if self._headers is None:
+            out = []
+            if code not in (204, 304) and code >= 200:
+                out.append(("Content-Type", self._content_type or self.default_content_type))
+        else:
+            out = list(self._headers.allitems())
+            if "Content-Type" not in self._headers and code not in (204, 304) and code >= 200:
+                out.insert(0, ("Content-Type", self.default_content_type))
+            if code in (204, 304):
+                dropped = _NO_BODY_HEADERS[code]
+                out = [(k, v) for k, v in out if k not in dropped]
+        if self._cookies:
+            out.extend(("Set-Cookie", c) for c in self._cookies)
+        return out
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` header (the default until set)."""
+        value = self.get_header("Content-Type")
+        return value if value is not None else self.default_content_type
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        if self._headers is None:
+            self._content_type = check_header_value(value)
+        else:
+            self._headers["Content-Type"] = value
+
+    @property
+    def content_length(self) -> int:
+        """``Content-Length`` as an int, ``-1`` when unset."""
+        value = self.get_header("Content-Length")
+        return int(value) if value is not None and value.isdigit() else -1
+
+    @content_length.setter
+    def content_length(self, value: int) -> None:
+        self.set_header("Content-Length", str(int(value)))
+
+    @property
+    def charset(self) -> str:
+        """The ``charset`` of the Content-Type, ``UTF-8`` by default."""
+        return parse_options_header(self.content_type)[1].get("charset", "UTF-8")
+
+    @property
+    def expires(self) -> datetime | None:
+        """The ``Expires`` header as an aware datetime."""
+        from datetime import timezone
+
+        value = self.get_header("Expires")
+        stamp = parse_date(value) if value else None
+        return None if stamp is None else datetime.fromtimestamp(stamp, timezone.utc)
+
+    @expires.setter
+    def expires(self, value: datetime | date | float | int | str) -> None:
+        self.set_header("Expires", http_date(value))
+
+    # -- cookies ----------------------------------------------------------------------------
+
+    def set_cookie(
+        self,
+        name: str,
+        value: object,
+        secret: str | bytes | None = None,
+        digestmod: DigestMod = hashlib.sha256,
+        *,
+        max_age: int | timedelta | None = None,
+        expires: datetime | date | float | int | str | None = None,
+        domain: str | None = None,
+        path: str | None = None,
+        secure: bool = False,
+        httponly: bool = True,
+        samesite: str | object | None = _DEFAULT,
+        same_site: str | object | None = _DEFAULT,
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header.
+
+        Args:
+            name: Cookie name (an RFC 6265 token).
+            value: A ``str``; with ``secret``, any JSON value, signed with HMAC.
+            secret: Key for a signed cookie, read back with ``request.get_cookie(secret=)``.
+            digestmod: Hash for the HMAC (SHA-256).
+            max_age: Lifetime in seconds (or a timedelta).
+            expires: Expiry time (datetime, date, epoch seconds or an HTTP date).
+            domain: ``Domain`` attribute.
+            path: ``Path`` attribute.
+            secure: Send only over HTTPS.
+            httponly: Hide from JavaScript (default ``True``).
+            samesite: ``'lax'`` (default), ``'strict'`` or ``'none'``; explicit ``None``
+                also means ``SameSite=None``.
+            same_site: Alias of ``samesite``.
+            partitioned: Add the ``Partitioned`` attribute (CHIPS).
+
+        Raises:
+            TypeError: A non-str value without ``secret``.
+            ValueError: A bad name, a value with forbidden characters, an oversized cookie,
+                or an unknown ``samesite``.
+        """
+        if not name or any(c in _COOKIE_NAME_FORBIDDEN for c in name) or not name.isascii():
+            raise ValueError(f"invalid cookie name: {name!r}")
+        if secret is not None:
+            text = sign_cookie(name, value, secret, digestmod)
+        elif isinstance(value, str):
+            if any(c in _COOKIE_FORBIDDEN for c in value):
+                raise ValueError(
+                    "cookie values must not contain control characters, '\"', ';' or '\\';"
+                    " encode the value or use secret="
+                )
+            text = f'"{value}"' if (" " in value or "," in value) else value
+        else:
+            raise TypeError("cookie values must be str unless a secret is given")
+        if len(name) + len(text) > _MAX_COOKIE_SIZE:
+            raise ValueError(f"cookie {name!r} is larger than {_MAX_COOKIE_SIZE} characters")
+        parts = [f"{name}={text}"]
+        if max_age is not None:
+            parts.append(f"Max-Age={max_age_seconds(max_age)}")
+        if expires is not None:
+            parts.append(f"Expires={http_date(expires)}")
+        if domain is not None:
+            parts.append(f"Domain={check_header_value(domain)}")
+        if path is not None:
+            parts.append(f"Path={check_header_value(path)}")
+        if secure:
+            parts.append("Secure")
+        if httponly:
+            parts.append("HttpOnly")
+        site = samesite if same_site is _DEFAULT else same_site
+        if site is _DEFAULT:
+            site = "lax"
+        if site is None:
+            site = "none"
+        if not isinstance(site, str) or site.lower() not in _SAMESITE:
+            raise ValueError(f"samesite must be 'lax', 'strict' or 'none', not {site!r}")
+        parts.append(f"SameSite={_SAMESITE[site.lower()]}")
+        if partitioned:
+            parts.append("Partitioned")
+        if self._cookies is None:
+            self._cookies = []
+        self._cookies.append(check_header_value("; ".join(parts)))
+
+    def delete_cookie(
+        self,
+        name: str,
+        *,
+        path: str | None = None,
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = True,
+    ) -> None:
+        """Expire a cookie in the browser (pass the ``path``/``domain`` it was set with)."""
+        self.set_cookie(
+            name,
+            "",
+            max_age=0,
+            expires=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+        )
+
+    @property
+    def cookies(self) -> list[str]:
+        """The ``Set-Cookie`` values added so far."""
+        if self._cookies is None:
+            self._cookies = []
+        return self._cookies
+
+    def copy(self, cls: type[Response] | None = None) -> Response:
+        """A copy with the same status, headers and cookies (the body is shared)."""
+        other = (cls or type(self))()
+        other._status_code, other._status_line = self._status_code, self._status_line
+        other._content_type = self._content_type
+        if self._headers is not None:
+            other._headers = HeaderDict(self._headers.allitems())
+        if self._cookies:
+            other._cookies = list(self._cookies)
+        other.body = self.body
+        return other
+
+    def close(self) -> None:
+        """Close the body if it can be closed."""
+        close = getattr(self.body, "close", None)
+        if callable(close):
+            close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._status_line}>"
+
+
+_NO_BODY_HEADERS = {
+    204: frozenset({"Content-Type", "Content-Length"}),
+    304: frozenset(
+        {
+            "Allow",
+            "Content-Encoding",
+            "Content-Language",
+            "Content-Length",
+            "Content-Md5",
+            "Content-Range",
+            "Content-Type",
+            "Last-Modified",
+        }
+    ),
+}
+
+BaseResponse = Response
+
+
+class HTTPResponse(Response, Exception):
+    """A response that can be raised or returned from a handler; it replaces the response."""
+
+    def apply(self, other: Response) -> None:
+        """Copy this response's status, body, and headers/cookies onto ``other``.
+
+        Headers already set on ``other`` are kept unless this response sets them too.
+        """
+        other._status_code, other._status_line = self._status_code, self._status_line
+        if self._headers is not None:
+            target = other.headers
+            for key in self._headers:
+                values = self._headers.getall(key)
+                target.replace(key, values[0])
+                for extra in values[1:]:
+                    target.append(key, extra)
+        elif self._content_type is not None:
+            other.content_type = self._content_type
+        if self._cookies:
+            other.cookies.extend(self._cookies)
+        other.body = self.body
+
+
+class HTTPError(HTTPResponse):
+    """An error response, rendered through ``@app.error(code)`` handlers or the default page.
+
+    Args:
+        status: The status (500 by default).
+        body: The message shown to the client.
+        exception: The exception that caused it, if any.
+        traceback: Its formatted traceback (shown only in debug mode).
+        content_type: Optional Content-Type of ``body``.
+        detail: Problems to list in the JSON error shape.
+        **more_headers: Extra headers, e.g. ``Allow`` on a 405.
+    """
+
+    default_status = 500
+
+    def __init__(
+        self,
+        status: int | str | None = None,
+        body: Any = None,
+        exception: BaseException | None = None,
+        traceback: str | None = None,
+        content_type: str | None = None,
+        detail: list[ErrorDetail] | None = None,
+        **more_headers: str,
+    ) -> None:
+        super().__init__(body, status if status is not None else 500, None, **more_headers)
+        self.exception = exception
+        self.traceback = traceback
+        self.detail = detail
+        if content_type is not None:
+            self.content_type = content_type
+
+
+def abort(code: int = 500, text: str = "Unknown Error.") -> NoReturn:
+    """Stop the handler and answer with an error status and message.
+
+    Raises:
+        HTTPError: Always.
+    """
+    raise HTTPError(code, text)
+
+
+def redirect(url: str, code: int | None = None) -> NoReturn:
+    """Stop the handler and redirect the client to ``url``.
+
+    The ``Location`` never takes its host from the request's ``Host`` header: absolute URLs
+    are sent as given, and relative ones are resolved against the request path only
+    (RFC 9110 section 10.2.2 allows a relative Location).
+
+    Args:
+        url: Target URL, absolute or relative.
+        code: 303 for HTTP/1.1 clients by default, 302 otherwise.
+
+    Raises:
+        HTTPResponse: Always.
+    """
+    from urllib.parse import urljoin
+
+    from .context import current_context
+
+    context = current_context()
+    request, response = context.request, context.response
+    if code is None:
+        code = 303 if request.environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 302
+    if "://" not in url and not url.startswith("//"):
+        url = urljoin(request.script_name.rstrip("/") + request.path, url)
+    result = HTTPResponse("", code)
+    result._cookies = list(response._cookies) if response._cookies else None
+    if response._headers is not None:
+        result._headers = HeaderDict(response._headers.allitems())
+    result.set_header("Location", url)
+    raise result

@@ -1,0 +1,407 @@
+"""The router: rule syntax, wildcard filters, O(1) static lookup, an indexed dynamic lookup,
+and URL building.
+
+Rules are strings like ``/users/<id:int>``. A wildcard is ``<name>``, ``<name:filter>`` or
+``<name:filter:config>``; ``<:filter>`` is anonymous (matched, not passed). A backslash
+escapes the next character. Filters: ``re`` (the default, ``[^/]+`` unless configured),
+``int``, ``float``, ``path``, plus custom ones.
+
+Static rules live in a dict. Dynamic rules are indexed in a trie by their leading static
+path segments, so a lookup only tries the rules that share the path's prefix: per-request
+cost does not grow with the number of routes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote, urlencode
+
+from .errors import RouteBuildError, RouteError, RouterUnknownModeError, RouteSyntaxError
+
+__all__ = ["FilterFactory", "MatchFailure", "Router"]
+
+T = TypeVar("T")
+
+#: A filter turns its config text into (regex, to_python, to_url).
+FilterFactory = Callable[[str], tuple[str, Callable[[str], Any], Callable[[Any], str]]]
+
+_TOKEN = re.compile(
+    r"\\(.)"  # an escaped character
+    r"|<([A-Za-z_][A-Za-z0-9_]*)?"  # <name
+    r"(?::([A-Za-z_][A-Za-z0-9_]*)?"  # :filter
+    r"(?::((?:\\.|[^\\>])*))?)?>"  # :config>
+)
+_DEFAULT_PATTERN = "[^/]+"
+
+
+def _identity(value: str) -> str:
+    return value
+
+
+def _to_text(value: object) -> str:
+    return str(value)
+
+
+def _re_filter(conf: str) -> tuple[str, Callable[[str], Any], Callable[[Any], str]]:
+    return (conf or _DEFAULT_PATTERN), _identity, _to_text
+
+
+def _int_to_url(value: object) -> str:
+    return str(int(value))  # type: ignore[call-overload]  # any int-like: int() checks it
+
+
+def _int_filter(conf: str) -> tuple[str, Callable[[str], Any], Callable[[Any], str]]:
+    del conf
+    return r"-?\d+", int, _int_to_url
+
+
+def _float_filter(conf: str) -> tuple[str, Callable[[str], Any], Callable[[Any], str]]:
+    del conf
+    return r"-?[\d.]+", float, _to_text
+
+
+def _path_filter(conf: str) -> tuple[str, Callable[[str], Any], Callable[[Any], str]]:
+    del conf
+    return r".+?", _identity, _to_text
+
+
+def _noncapturing(pattern: str) -> str:
+    """Turn capturing groups of a user regex into non-capturing ones.
+
+    Named groups ``(?P<x>...)`` lose their names too, so they cannot clash with ours.
+    """
+    out: list[str] = []
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            if pattern.startswith("(?P<", i):
+                end = pattern.find(">", i)
+                out.append("(?:")
+                i = end + 1
+                continue
+            if not pattern.startswith("(?", i):
+                out.append("(?:")
+                i += 1
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+@dataclass(slots=True)
+class _Wildcard:
+    name: str | None
+    pattern: str
+    to_python: Callable[[str], Any]
+    to_url: Callable[[Any], str]
+    is_path: bool
+
+
+@dataclass(slots=True)
+class ParsedRule:
+    """A rule split into literal text and wildcards, with its anchored regex."""
+
+    rule: str
+    tokens: list[str | _Wildcard]
+    regex: str
+    static: bool
+    names: tuple[str | None, ...]
+
+    def literal_prefix(self) -> str:
+        """The literal text before the first wildcard."""
+        prefix: list[str] = []
+        for token in self.tokens:
+            if not isinstance(token, str):
+                break
+            prefix.append(token)
+        return "".join(prefix)
+
+
+@dataclass(slots=True)
+class _DynamicRule(Generic[T]):
+    """One dynamic rule: its regex and the target for each method."""
+
+    parsed: ParsedRule
+    regex: re.Pattern[str]
+    converters: tuple[tuple[str, Callable[[str], Any]] | None, ...]
+    targets: dict[str, T] = field(default_factory=dict[str, T])
+    simple: bool = False
+
+
+@dataclass(slots=True)
+class _Node(Generic[T]):
+    children: dict[str, _Node[T]] = field(default_factory=dict[str, "_Node[T]"])
+    rules: list[_DynamicRule[T]] = field(default_factory=list[_DynamicRule[T]])
+
+
+class MatchFailure(Exception):
+    """No route matched: ``allowed`` is empty for a 404, the allowed methods for a 405."""
+
+    def __init__(self, allowed: frozenset[str], bad_format: bool = False) -> None:
+        super().__init__(allowed)
+        self.allowed = allowed
+        self.bad_format = bad_format
+
+
+class Router(Generic[T]):
+    """Maps ``(method, path)`` to a target (a :class:`~lcore.app.Route` in the app).
+
+    Args:
+        strict: Accepted for Bottle compatibility; order is always "more specific static
+            prefix first, then registration order".
+    """
+
+    default_pattern = _DEFAULT_PATTERN
+    default_filter = "re"
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict_order = strict
+        self.filters: dict[str, FilterFactory] = {
+            "re": _re_filter,
+            "int": _int_filter,
+            "float": _float_filter,
+            "path": _path_filter,
+        }
+        self.static: dict[str, dict[str, T]] = {}
+        self._root: _Node[T] = _Node()
+        self._dynamic: dict[str, _DynamicRule[T]] = {}
+        self.rules: dict[str, dict[str, T]] = {}
+        self.builder: dict[str, ParsedRule] = {}
+
+    # -- registration -------------------------------------------------------------------
+
+    def add_filter(self, name: str, func: FilterFactory) -> None:
+        """Register a filter: ``func(config) -> (regex, to_python, to_url)``."""
+        self.filters[name] = func
+
+    def parse(self, rule: str) -> ParsedRule:
+        """Split a rule into literal text and wildcards.
+
+        Raises:
+            RouteSyntaxError: A ``<`` that does not start a valid wildcard, or a bad regex.
+            RouterUnknownModeError: An unknown filter name.
+        """
+        tokens: list[str | _Wildcard] = []
+        regex: list[str] = []
+        names: list[str | None] = []
+        literal: list[str] = []
+        pos = 0
+        for match in _TOKEN.finditer(rule):
+            literal.append(rule[pos : match.start()])
+            pos = match.end()
+            escaped, name, mode, conf = match.groups()
+            if escaped is not None:
+                literal.append(escaped)
+                continue
+            if literal:
+                text = "".join(literal)
+                if text:
+                    tokens.append(text)
+                    regex.append(re.escape(text))
+                literal = []
+            mode = mode or self.default_filter
+            factory = self.filters.get(mode)
+            if factory is None:
+                raise RouterUnknownModeError(f"unknown filter {mode!r} in rule {rule!r}")
+            pattern, to_python, to_url = factory(conf or "")
+            wildcard = _Wildcard(name, pattern, to_python, to_url, mode == "path")
+            tokens.append(wildcard)
+            names.append(name)
+            regex.append(f"({_noncapturing(pattern)})")
+        tail = "".join(literal) + rule[pos:]
+        if "<" in rule[pos:] and ">" in rule[pos:]:
+            raise RouteSyntaxError(f"malformed wildcard in rule {rule!r}")
+        if tail:
+            tokens.append(tail)
+            regex.append(re.escape(tail))
+        source = "^" + "".join(regex) + "$"
+        try:
+            re.compile(source)
+        except re.error as exc:
+            raise RouteSyntaxError(f"bad pattern in rule {rule!r}: {exc}") from exc
+        static = all(isinstance(t, str) for t in tokens)
+        return ParsedRule(rule, tokens, source, static, tuple(names))
+
+    def add(self, rule: str, method: str, target: T, name: str | None = None) -> None:
+        """Add a target for ``method`` on ``rule``.
+
+        Raises:
+            RouteError: The same method is already registered for an equivalent rule.
+        """
+        parsed = self.parse(rule)
+        method = method.upper()
+        if name:
+            self.builder[name] = parsed
+        self.rules.setdefault(rule, {})
+        if parsed.static:
+            path = parsed.literal_prefix()
+            targets = self.static.setdefault(path, {})
+            if method in targets:
+                raise RouteError(f"route {method} {rule!r} is already registered")
+            targets[method] = target
+            self.rules[rule][method] = target
+            return
+        dynamic = self._dynamic.get(parsed.regex)
+        if dynamic is None:
+            converters: list[tuple[str, Callable[[str], Any]] | None] = []
+            for token in parsed.tokens:
+                if isinstance(token, _Wildcard):
+                    converters.append(None if token.name is None else (token.name, token.to_python))
+            simple = all(c is not None and c[1] is _identity for c in converters)
+            dynamic = _DynamicRule[T](
+                parsed, re.compile(parsed.regex), tuple(converters), {}, simple
+            )
+            self._dynamic[parsed.regex] = dynamic
+            self._index(parsed).rules.append(dynamic)
+        if method in dynamic.targets:
+            raise RouteError(
+                f"route {method} {rule!r} is already registered (as {dynamic.parsed.rule!r})"
+            )
+        dynamic.targets[method] = target
+        self.rules[rule][method] = target
+
+    def _index(self, parsed: ParsedRule) -> _Node[T]:
+        """The trie node for the rule's leading, fully static path segments."""
+        prefix = parsed.literal_prefix()
+        node = self._root
+        segments = prefix.split("/")[1:-1] if prefix.startswith("/") else []
+        for segment in segments:
+            child = node.children.get(segment)
+            if child is None:
+                child = node.children[segment] = _Node()
+            node = child
+        return node
+
+    # -- matching -----------------------------------------------------------------------
+
+    def lookup(self, method: str, path: str) -> tuple[T, dict[str, Any]]:
+        """Find the target for a request.
+
+        Returns:
+            ``(target, url_args)``.
+
+        Raises:
+            MatchFailure: Nothing matched (404), or only other methods did (405), or a
+                wildcard's converter refused the text (400).
+        """
+        allowed: set[str] = set()
+        targets = self.static.get(path)
+        if targets is not None:
+            target = targets.get(method)
+            if target is None:
+                target = _fallback(targets, method)
+            if target is not None:
+                return target, {}
+            allowed.update(targets)
+        # Walk the trie along the path's leading segments, then try deepest first.
+        node = self._root
+        nodes = [node]
+        pos = 1
+        while True:
+            end = path.find("/", pos)
+            if end < 0:
+                break
+            child = node.children.get(path[pos:end])
+            if child is None:
+                break
+            node = child
+            nodes.append(node)
+            pos = end + 1
+        for node in reversed(nodes):
+            for rule in node.rules:
+                match = rule.regex.match(path)
+                if match is None:
+                    continue
+                target = rule.targets.get(method)
+                if target is None:
+                    target = _fallback(rule.targets, method)
+                    if target is None:
+                        allowed.update(rule.targets)
+                        continue
+                return target, _convert(rule, match)
+        raise MatchFailure(frozenset(allowed))
+
+    def match(self, environ: dict[str, Any]) -> tuple[T, dict[str, Any]]:
+        """Match a WSGI environ (``REQUEST_METHOD`` and ``PATH_INFO``)."""
+        return self.lookup(
+            environ.get("REQUEST_METHOD", "GET").upper(), environ.get("PATH_INFO") or "/"
+        )
+
+    # -- building -----------------------------------------------------------------------
+
+    def build(self, _name: str, *anons: object, **query: object) -> str:
+        """Build the URL of the named route (or rule), quoting each value.
+
+        Unused keyword arguments become the query string.
+
+        Raises:
+            RouteBuildError: Unknown route, or a wildcard without a value.
+        """
+        parsed = self.builder.get(_name)
+        if parsed is None:
+            if _name.startswith("/"):
+                parsed = self.parse(_name)
+            else:
+                raise RouteBuildError(f"no route named {_name!r}")
+        parts: list[str] = []
+        anon_values: Iterator[object] = iter(anons)
+        for token in parsed.tokens:
+            if isinstance(token, str):
+                parts.append(quote(token, safe="/:@!$&'()*+,;=-._~"))
+                continue
+            if token.name is None:
+                try:
+                    value = next(anon_values)
+                except StopIteration:
+                    raise RouteBuildError(f"missing anonymous value for {_name!r}") from None
+            elif token.name in query:
+                value = query.pop(token.name)
+            else:
+                raise RouteBuildError(f"missing value {token.name!r} for route {_name!r}")
+            text = token.to_url(value)
+            parts.append(quote(text, safe="/" if token.is_path else ""))
+        url = "".join(parts)
+        if query:
+            url += "?" + urlencode([(k, str(v)) for k, v in query.items()])
+        return url
+
+    def iter_rules(self) -> Iterable[tuple[str, dict[str, T]]]:
+        """Every ``(rule, {method: target})`` pair."""
+        return self.rules.items()
+
+
+def _fallback(targets: dict[str, T], method: str) -> T | None:
+    """HEAD falls back to GET; any method falls back to ANY."""
+    if method == "HEAD":
+        target = targets.get("GET")
+        if target is not None:
+            return target
+    return targets.get("ANY")
+
+
+def _convert(rule: _DynamicRule[Any], match: re.Match[str]) -> dict[str, Any]:
+    groups = match.groups()
+    if rule.simple:
+        return {c[0]: g for c, g in zip(rule.converters, groups, strict=True) if c is not None}
+    args: dict[str, Any] = {}
+    for converter, text in zip(rule.converters, groups, strict=True):
+        if converter is None:
+            continue
+        name, to_python = converter
+        try:
+            args[name] = to_python(text)
+        except ValueError:
+            raise MatchFailure(frozenset(), bad_format=True) from None
+    return args
