@@ -47,7 +47,7 @@ __all__ = ["Lcore", "Route", "path_shift", "yieldroutes"]
 H = TypeVar("H", bound=Callable[..., Any])
 F = TypeVar("F", bound=Callable[..., Any])
 
-logger = logging.getLogger("lcore")
+logger: logging.Logger = logging.getLogger("lcore")
 
 _NO_BODY_STATUS = frozenset({204, 304})
 _DEFAULT_CT = "text/html; charset=UTF-8"
@@ -115,7 +115,7 @@ class Route:
     ) -> None:
         self.app = app
         self.rule = rule
-        self.method = method.upper()
+        self.method: str = method.upper()
         self.callback = callback
         self.name = name
         self.plugins: list[Any] = list(plugins or [])
@@ -357,18 +357,18 @@ class Lcore:
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        self.config = ConfigDict()
+        self.config: ConfigDict = ConfigDict()
         self.routes: list[Route] = []
         self.router: Router[Route] = Router()
         self.plugins: list[Any] = []
-        self.middleware = MiddlewarePipeline()
+        self.middleware: MiddlewarePipeline = MiddlewarePipeline()
         self.middleware.on_change = self.reset
-        self.hooks = HookRegistry()
+        self.hooks: HookRegistry = HookRegistry()
         self.error_handler: dict[int, Callable[[HTTPError], Any]] = {}
-        self.limits = Limits()
-        self.trusted_proxies = TrustedProxies()
-        self.debug = False
-        self.catchall = True
+        self.limits: Limits = Limits()
+        self.trusted_proxies: TrustedProxies = TrustedProxies()
+        self.debug: bool = False
+        self.catchall: bool = True
         self._json_errors = False
         for key, check in LCORE_KEYS.items():
             self.config.meta_set(key, "filter", check)

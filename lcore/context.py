@@ -58,9 +58,9 @@ class RequestContext:
         response: Response | None = None,
         app: Lcore | None = None,
     ) -> None:
-        self.app = app
-        self.request = request if request is not None else Request(app=app)
-        self.response = response if response is not None else Response()
+        self.app: Lcore | None = app
+        self.request: Request = request if request is not None else Request(app=app)
+        self.response: Response = response if response is not None else Response()
         self.route: Route | None = None
         self.user: Any = None
         self.request_id: str | None = None

@@ -246,7 +246,7 @@ class WSGIHeaderDict(Mapping[str, str]):
     __slots__ = ("environ",)
 
     def __init__(self, environ: WSGIEnviron) -> None:
-        self.environ = environ
+        self.environ: WSGIEnviron = environ
 
     def __getitem__(self, key: str) -> str:
         value = self.environ[_environ_key(key)]

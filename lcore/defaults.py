@@ -56,7 +56,9 @@ class AppStack(list[Lcore]):
     new_app = push
 
 
-app = default_app = apps = AppStack()
+app: AppStack = AppStack()
+default_app: AppStack = app
+apps: AppStack = app
 
 
 def make_default_app_wrapper(name: str) -> Callable[..., Any]:

@@ -39,7 +39,9 @@ _READ_SIZE = 64 * 1024
 class InputStream(Protocol):
     """The part of ``wsgi.input`` lcore uses."""
 
-    def read(self, size: int = ..., /) -> bytes: ...
+    def read(self, size: int = ..., /) -> bytes:
+        """Read up to ``size`` bytes (all remaining when omitted); ``b""`` at the end."""
+        ...
 
 
 def _too_large(limit: int) -> ClientError:

@@ -114,7 +114,7 @@ class Request:
 
     def __init__(self, environ: WSGIEnviron | None = None, app: Lcore | None = None) -> None:
         self.environ: WSGIEnviron = {} if environ is None else environ
-        self.app = app
+        self.app: Lcore | None = app
         self.route: Route | None = None
         self.url_args: dict[str, Any] = {}
 

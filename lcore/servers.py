@@ -28,6 +28,10 @@ class ServerAdapter:
 
     quiet: bool = False
     name: ClassVar[str] = ""
+    host: str
+    #: The bound port; adapters update it once the server is listening (for port 0).
+    port: int
+    options: dict[str, Any]
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8080, **options: Any) -> None:
         self.host = host
@@ -67,7 +71,7 @@ class WSGIRefServer(ServerAdapter):
             server_class=_ThreadingWSGIServer,
             handler_class=handler_class,
         )
-        self.port = server.server_port
+        self.port: int = server.server_port
         try:
             server.serve_forever()
         finally:

@@ -30,10 +30,10 @@ class TestResponse:
     __test__ = False
 
     def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.status = status
-        self.status_code = int(status.split(" ", 1)[0])
-        self.headers = HeaderDict(headers)
-        self.body = body
+        self.status: str = status
+        self.status_code: int = int(status.split(" ", 1)[0])
+        self.headers: HeaderDict = HeaderDict(headers)
+        self.body: bytes = body
 
     @property
     def text(self) -> str:
