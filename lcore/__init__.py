@@ -5,7 +5,10 @@ Only re-exports live here; importing lcore imports nothing outside the standard 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .testing import TestClient, TestResponse
 
 from .app import Lcore, Route, RouteReset, path_shift, yieldroutes
 from .config import ConfigDict, load_dotenv
@@ -66,7 +69,6 @@ from .security import (
     hash_password,
     verify_password,
 )
-from .testing import TestClient, TestResponse
 
 __version__ = "0.1.0"
 __author__ = "The lcore developers"
@@ -159,3 +161,13 @@ def run(app: Any = None, **kwargs: Any) -> None:
     from .servers import run as serve
 
     serve(app, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    # NOTE: the test client (and wsgiref.validate) load on first use: `import lcore`
+    # stays fast for production processes.
+    if name in ("TestClient", "TestResponse"):
+        from . import testing
+
+        return getattr(testing, name)
+    raise AttributeError(f"module 'lcore' has no attribute {name!r}")

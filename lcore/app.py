@@ -7,11 +7,9 @@ exception ends in one funnel (:meth:`Lcore._handle_exception`), so nothing escap
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import functools
 import inspect
-import logging
 import re
 import sys
 import threading
@@ -40,6 +38,8 @@ from .response import HTTPError, HTTPResponse, Response
 from .routing import MatchFailure, Router
 
 if TYPE_CHECKING:
+    import logging
+
     from .routing import FilterFactory
 
 __all__ = ["Lcore", "Route", "path_shift", "yieldroutes"]
@@ -47,7 +47,13 @@ __all__ = ["Lcore", "Route", "path_shift", "yieldroutes"]
 H = TypeVar("H", bound=Callable[..., Any])
 F = TypeVar("F", bound=Callable[..., Any])
 
-logger: logging.Logger = logging.getLogger("lcore")
+
+def _logger() -> logging.Logger:
+    """lcore's logger, imported on first error (keeps `import lcore` fast)."""
+    import logging
+
+    return logging.getLogger("lcore")
+
 
 _NO_BODY_STATUS = frozenset({204, 304})
 _DEFAULT_CT = "text/html; charset=UTF-8"
@@ -59,6 +65,8 @@ def _run_coroutine(coro: Any) -> Any:
     In a thread without a running loop this is ``asyncio.run``; inside a running loop the
     coroutine gets a fresh thread (with a copy of the context, so ``request`` works).
     """
+    import asyncio  # NOTE: imported on first use; it costs ~40 ms at import time
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -801,7 +809,7 @@ class Lcore:
             return body
         except Exception:
             # Last resort: a hook or an error handler failed while finishing.
-            logger.exception("error while finishing %s", environ.get("PATH_INFO"))
+            _logger().exception("error while finishing %s", environ.get("PATH_INFO"))
             if started or not self.catchall:
                 raise
             _close_quietly(body)
@@ -865,7 +873,7 @@ class Lcore:
             return HTTPError(exc.status, exc.msg, detail=exc.detail)
         if not self.catchall:
             raise exc
-        logger.error("unhandled error in handler", exc_info=exc)
+        _logger().error("unhandled error in handler", exc_info=exc)
         return HTTPError(
             500,
             "Internal Server Error",
@@ -894,7 +902,7 @@ class Lcore:
                 error.body = body
                 return error
             except Exception as exc:
-                logger.exception("error handler for %d failed", code)
+                _logger().exception("error handler for %d failed", code)
                 error = HTTPError(500, "Internal Server Error", exception=exc)
         return self.default_error_handler(error)
 

@@ -3,13 +3,10 @@ validation of lcore's own keys."""
 
 from __future__ import annotations
 
-import configparser
-import dataclasses
 import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 __all__ = ["LCORE_KEYS", "ConfigDict", "load_dotenv"]
@@ -149,7 +146,8 @@ class ConfigDict(dict[str, Any]):
         Raises:
             ValueError: The file is not JSON or not an object.
         """
-        text = Path(filename).read_text(encoding="utf-8")
+        with open(filename, encoding="utf-8") as handle:
+            text = handle.read()
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -161,6 +159,8 @@ class ConfigDict(dict[str, Any]):
     def load_config(self, filename: str | os.PathLike[str], **options: Any) -> ConfigDict:
         """Load an INI file: ``[section] key = v`` becomes ``section.key``; the sections
         ``lcore`` and ``ROOT`` load to the top level."""
+        import configparser
+
         options.setdefault("interpolation", configparser.ExtendedInterpolation())
         options.setdefault("allow_no_value", True)
         parser = configparser.ConfigParser(**options)
@@ -216,6 +216,8 @@ class ConfigDict(dict[str, Any]):
         Raises:
             TypeError: ``schema`` is not a dataclass.
         """
+        import dataclasses
+
         if not dataclasses.is_dataclass(schema):
             raise TypeError("validate_config() needs a dataclass")
         errors: list[str] = []
@@ -354,6 +356,8 @@ def load_dotenv(
     Raises:
         ValueError: A malformed line, naming its line number.
     """
+    from pathlib import Path
+
     file = Path(path if path is not None else ".env")
     if not file.is_file():
         return {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
-import email.utils
 import html
 import time
 from collections.abc import Iterator
@@ -214,13 +213,17 @@ def http_date(value: datetime | date | float | int | str) -> str:
         stamp = float(calendar.timegm(value.timetuple()))
     else:
         stamp = float(value)
-    return email.utils.formatdate(stamp, usegmt=True)
+    from email.utils import formatdate
+
+    return formatdate(stamp, usegmt=True)
 
 
 def parse_date(value: str) -> float | None:
     """Parse an HTTP date to epoch seconds; ``None`` when absent or invalid."""
+    from email.utils import parsedate_tz
+
     try:
-        parsed = email.utils.parsedate_tz(value)
+        parsed = parsedate_tz(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if parsed is None:

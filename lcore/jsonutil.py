@@ -6,15 +6,12 @@ depth is checked before the parser recurses, and NaN/Infinity are refused (not J
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
-from decimal import Decimal
 from enum import Enum
 from typing import Any, cast
-from uuid import UUID
 
 from .errors import ClientError
 
@@ -27,10 +24,17 @@ def json_default(value: object) -> object:
     Raises:
         TypeError: The value has no JSON form (a programming error, so a 500).
     """
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    # NOTE: dataclasses, uuid and decimal are imported here, on first use: a value of
+    # those types means the caller has imported them already (keeps `import lcore` fast).
+    if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
+        import dataclasses
+
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}  # type: ignore[arg-type]  # checked by the hasattr above
     if isinstance(value, datetime | date | time):
         return value.isoformat()
+    from decimal import Decimal
+    from uuid import UUID
+
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, Decimal):

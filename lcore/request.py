@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import ipaddress
 from collections.abc import Iterator
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,8 @@ from .limits import DEFAULT_LIMITS, Limits, read_body
 from .security import UNSIGNED, DigestMod, unsign_cookie
 
 if TYPE_CHECKING:
+    import ipaddress
+
     from .app import Lcore, Route
 
 __all__ = ["BaseRequest", "Request", "TrustedProxies"]
@@ -43,6 +44,8 @@ class TrustedProxies:
     def __init__(
         self, entries: str | list[str] | tuple[str, ...] | set[str] | frozenset[str] = ()
     ) -> None:
+        import ipaddress  # NOTE: imported on first use, to keep `import lcore` fast
+
         items = entries.split(",") if isinstance(entries, str) else list(entries)
         self._addresses: frozenset[str] = frozenset()
         networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
@@ -67,6 +70,8 @@ class TrustedProxies:
             return True
         if not self._networks:
             return False
+        import ipaddress
+
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:

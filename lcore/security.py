@@ -7,7 +7,6 @@ import binascii
 import hashlib
 import hmac
 import json
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -129,6 +128,8 @@ def hash_password(password: str, iterations: int = 600_000) -> str:
     Returns:
         ``pbkdf2:sha256:<iterations>$<salt hex>$<hash hex>``.
     """
+    import secrets
+
     salt = secrets.token_bytes(32)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
     return f"{_HASH_PREFIX}{iterations}${salt.hex()}${digest.hex()}"

@@ -8,11 +8,10 @@ middleware wraps the route's handler chain and sees (and may replace) its result
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
@@ -24,9 +23,14 @@ __all__ = ["Middleware", "MiddlewareHook", "MiddlewarePipeline", "NextHandler"]
 NextHandler = Callable[["RequestContext"], Any]
 
 
+_COROUTINE: type[Any] = CoroutineType
+
+
 def _resolve(value: Any) -> Any:
     """Run a coroutine result to completion (lcore is WSGI: async work blocks)."""
-    if inspect.iscoroutine(value):
+    if type(value) is _COROUTINE:
+        import asyncio  # NOTE: imported on first use; it costs ~40 ms at import time
+
         return asyncio.run(value)
     return value
 
