@@ -912,10 +912,13 @@ class Lcore:
         code = error.status_code
         message = error.body if isinstance(error.body, str) else ""
         if self._json_errors or (code == 422 and error.detail):
-            payload: dict[str, Any] = {"error": HTTP_CODES.get(code, "Unknown"), "status": code}
+            reason = HTTP_CODES.get(code, "Unknown")
+            payload: dict[str, Any] = {"error": reason, "status": code}
             if error.detail:
                 payload["detail"] = error.detail
-            elif message and message != "Unknown Error.":
+            # A message that only restates the reason phrase (lcore's own 405 and 500)
+            # adds nothing: the shape stays {"error", "status"}.
+            elif message and message.lower() not in ("unknown error.", reason.lower()):
                 payload["message"] = message
             if self.debug and error.traceback:
                 payload["traceback"] = error.traceback
