@@ -134,6 +134,9 @@ class Route:
         self.mount_prefix: str = ""
         self.call: Callable[..., Any] = self._compile_call
         self.handle: NextHandler = self._compile_handle
+        #: True once compiled when a request may call :attr:`call` directly (no post
+        #: middleware, not mounted); until then requests go through :attr:`handle`.
+        self.plain: bool = False
 
     # -- compiled chains ----------------------------------------------------------------
 
@@ -142,7 +145,7 @@ class Route:
         return self.call(*args, **kwargs)
 
     def _compile_handle(self, context: RequestContext) -> Any:
-        self.handle = self._build_handle()
+        self.prepare()
         return self.handle(context)
 
     def _build_call(self) -> Callable[..., Any]:
@@ -175,20 +178,17 @@ class Route:
             inner = call_with_args
         return self.app.middleware.wrap(inner, self)
 
-    @property
-    def plain(self) -> bool:
-        """Whether a request can call :attr:`call` directly (no post middleware, no mount)."""
-        return self.mounted_from is None and not self.app.middleware.entries("post")
-
     def reset(self) -> None:
         """Forget the compiled chains; they are rebuilt on the next request."""
         self.call = self._compile_call
         self.handle = self._compile_handle
+        self.plain = False
 
     def prepare(self) -> None:
         """Compile the chains now instead of on the first request."""
         self.call = self._build_call()
         self.handle = self._build_handle()
+        self.plain = self.mounted_from is None and not self.app.middleware.entries("post")
 
     def all_plugins(self) -> list[Any]:
         """The plugins that apply, outermost last: app plugins, then route plugins."""
@@ -370,7 +370,8 @@ class Lcore:
         self.router: Router[Route] = Router()
         self.plugins: list[Any] = []
         self.middleware: MiddlewarePipeline = MiddlewarePipeline()
-        self.middleware.on_change = self.reset
+        self.middleware.on_change = self._middleware_changed
+        self._pre: NextHandler | None = None
         self.hooks: HookRegistry = HookRegistry()
         self.error_handler: dict[int, Callable[[HTTPError], Any]] = {}
         self.limits: Limits = Limits()
@@ -588,7 +589,7 @@ class Lcore:
         try:
             return self.router.lookup(request.method, request.path)
         except MatchFailure as failure:
-            raise _match_error(failure, request.path) from None
+            raise _match_error(failure) from None
 
     # -- composition --------------------------------------------------------------------
 
@@ -693,6 +694,10 @@ class Lcore:
             self.reset()
         return removed
 
+    def _middleware_changed(self) -> None:
+        self._pre = self.middleware.pre_chain()
+        self.reset()
+
     def reset(self, route: Route | int | None = None) -> None:
         """Drop compiled route chains (all, one route, or by index)."""
         if route is None:
@@ -794,7 +799,7 @@ class Lcore:
                 if self._h_before:
                     for hook in self._h_before:
                         hook()
-                pre = self.middleware.pre_chain()
+                pre = self._pre
                 result = pre(context) if pre is not None else None
                 if result is None:
                     result = self._dispatch(context)
@@ -843,10 +848,15 @@ class Lcore:
 
     def _dispatch(self, context: RequestContext) -> Any:
         request = context.request
+        path = request.path
         try:
-            route, args = self.router.lookup(request.method, request.path)
+            found = self.router.find(request.method, path)
         except MatchFailure as failure:
-            raise _match_error(failure, request.path) from None
+            return _match_error(failure)
+        if found is None:
+            # PERF: returned, not raised: a 404 costs no exception (bench: 404).
+            return _match_error(MatchFailure(self.router.allowed_methods(path)))
+        route, args = found
         request.route = route
         request.url_args = args
         context.route = route
@@ -1062,7 +1072,7 @@ def _close_quietly(chunks: Iterable[bytes]) -> None:
         close()
 
 
-def _match_error(failure: MatchFailure, path: str) -> HTTPError:
+def _match_error(failure: MatchFailure) -> HTTPError:
     if failure.bad_format:
         return HTTPError(400, "Path has wrong format")
     if failure.allowed:
@@ -1072,7 +1082,6 @@ def _match_error(failure: MatchFailure, path: str) -> HTTPError:
         allow = sorted(methods)
         allow = [m for m in allow if m != "ANY"]
         return HTTPError(405, "Method not allowed", Allow=", ".join(allow))
-    del path
     return HTTPError(404)
 
 

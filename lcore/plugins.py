@@ -74,7 +74,12 @@ class JSONPlugin:
             if kind is dict or kind is list or is_json_value(result):
                 context = _current.get()
                 if context is not None:
-                    context.response.content_type = "application/json"
+                    response = context.response
+                    if response._headers is None:
+                        # PERF: a constant needs no header-value check (bench: JSON GET).
+                        response._content_type = "application/json"
+                    else:
+                        response.content_type = "application/json"
                 return dumps(result).encode()
             if isinstance(result, HTTPResponse) and is_json_value(result.body):
                 result.body = dumps(result.body).encode()

@@ -286,6 +286,56 @@ class Router(Generic[T]):
 
     # -- matching -----------------------------------------------------------------------
 
+    def find(self, method: str, path: str) -> tuple[T, dict[str, Any]] | None:
+        """Find the target for a request; ``None`` when nothing serves ``method`` here.
+
+        Raises:
+            MatchFailure: A wildcard's converter refused the text (a 400).
+        """
+        targets = self.static.get(path)
+        if targets is not None:
+            target = targets.get(method)
+            if target is None:
+                target = _fallback(targets, method)
+            if target is not None:
+                return target, {}
+        for rule in self._candidates(path):
+            match = rule.regex.match(path)
+            if match is not None:
+                target = rule.targets.get(method)
+                if target is None:
+                    target = _fallback(rule.targets, method)
+                if target is not None:
+                    return target, _convert(rule, match)
+        return None
+
+    def _candidates(self, path: str) -> list[_DynamicRule[T]]:
+        """Dynamic rules that may match ``path``: walk the trie along the path's leading
+        segments; deeper (more specific) prefixes first, registration order within one."""
+        node = self._root
+        found = node.rules
+        pos = 1
+        while node.children:
+            end = path.find("/", pos)
+            if end < 0:
+                break
+            child = node.children.get(path[pos:end])
+            if child is None:
+                break
+            node = child
+            if node.rules:
+                found = node.rules + found if found else node.rules
+            pos = end + 1
+        return found
+
+    def allowed_methods(self, path: str) -> frozenset[str]:
+        """Every method some route serves at ``path`` (for a 405's ``Allow``)."""
+        allowed: set[str] = set(self.static.get(path, ()))
+        for rule in self._candidates(path):
+            if rule.regex.match(path) is not None:
+                allowed.update(rule.targets)
+        return frozenset(allowed)
+
     def lookup(self, method: str, path: str) -> tuple[T, dict[str, Any]]:
         """Find the target for a request.
 
@@ -296,42 +346,10 @@ class Router(Generic[T]):
             MatchFailure: Nothing matched (404), or only other methods did (405), or a
                 wildcard's converter refused the text (400).
         """
-        allowed: set[str] = set()
-        targets = self.static.get(path)
-        if targets is not None:
-            target = targets.get(method)
-            if target is None:
-                target = _fallback(targets, method)
-            if target is not None:
-                return target, {}
-            allowed.update(targets)
-        # Walk the trie along the path's leading segments, then try deepest first.
-        node = self._root
-        nodes = [node]
-        pos = 1
-        while True:
-            end = path.find("/", pos)
-            if end < 0:
-                break
-            child = node.children.get(path[pos:end])
-            if child is None:
-                break
-            node = child
-            nodes.append(node)
-            pos = end + 1
-        for node in reversed(nodes):
-            for rule in node.rules:
-                match = rule.regex.match(path)
-                if match is None:
-                    continue
-                target = rule.targets.get(method)
-                if target is None:
-                    target = _fallback(rule.targets, method)
-                    if target is None:
-                        allowed.update(rule.targets)
-                        continue
-                return target, _convert(rule, match)
-        raise MatchFailure(frozenset(allowed))
+        found = self.find(method, path)
+        if found is None:
+            raise MatchFailure(self.allowed_methods(path))
+        return found
 
     def match(self, environ: dict[str, Any]) -> tuple[T, dict[str, Any]]:
         """Match a WSGI environ (``REQUEST_METHOD`` and ``PATH_INFO``)."""
