@@ -364,7 +364,13 @@ class Request:
         """
         if self._json is not _UNSET:
             return self._json
-        media = parse_options_header(self.environ.get("CONTENT_TYPE", ""))[0]
+        content_type: str = self.environ.get("CONTENT_TYPE", "")
+        # PERF: the usual exact value skips the header parser (bench: POST JSON echo).
+        media = (
+            content_type
+            if content_type == "application/json"
+            else (parse_options_header(content_type)[0])
+        )
         value: Any = None
         if media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json")):
             data = self._raw_body()
