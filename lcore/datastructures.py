@@ -37,10 +37,15 @@ class MultiDict(MutableMapping[str, V], Generic[V]):
     def __init__(
         self, items: Iterable[tuple[str, V]] | Mapping[str, V] | None = None, /, **kwargs: V
     ) -> None:
-        self._data: dict[str, list[V]] = {}
+        data: dict[str, list[V]] = {}
+        self._data = data
         if items is not None:
             for key, value in iter_pairs(items):
-                self.append(key, value)
+                values = data.get(key)
+                if values is None:
+                    data[key] = [value]
+                else:
+                    values.append(value)
         for key, value in kwargs.items():
             self.append(key, value)
 
@@ -180,6 +185,15 @@ class HeaderDict(MultiDict[str]):
     """Case-insensitive headers; names are stored Title-Case, values checked for CR/LF/NUL."""
 
     __slots__ = ()
+
+    def __init__(
+        self, items: Iterable[tuple[str, str]] | Mapping[str, str] | None = None, /, **kwargs: str
+    ) -> None:
+        super().__init__()
+        for key, value in iter_pairs(items or ()):
+            self.append(key, value)
+        for key, value in kwargs.items():
+            self.append(key, value)
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and _header_key(key) in self._data
