@@ -1015,7 +1015,9 @@ class Lcore:
             TypeError: A result lcore cannot send (a 500).
         """
         response = context.response
-        if result is None or result in {"", b""}:
+        # NOTE: no `result in {"", b""}`: a dict or list result (from middleware, which
+        # the JSON plugin does not wrap) is unhashable.
+        if result is None or (isinstance(result, str | bytes | bytearray) and not result):
             if response.get_header("Content-Length") is None:
                 response.set_header("Content-Length", "0")
             return []
