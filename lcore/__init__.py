@@ -12,15 +12,6 @@ if TYPE_CHECKING:
 
 from .app import Lcore, Route, RouteReset, path_shift, yieldroutes
 from .config import ConfigDict, load_dotenv
-from .context import (
-    LocalContext,
-    LocalRequest,
-    LocalResponse,
-    RequestContext,
-    ctx,
-    request,
-    response,
-)
 from .datastructures import FormsDict, HeaderDict, MultiDict, WSGIHeaderDict
 from .defaults import (
     AppStack,
@@ -68,6 +59,20 @@ from .security import (
     cookie_is_encoded,
     hash_password,
     verify_password,
+)
+
+# NOTE: imported last on purpose: the proxies `request` and `response` share their names
+# with the submodules lcore.request and lcore.response, and type checkers bind a package
+# attribute to whichever import comes last.
+# isort: split
+from .context import (
+    LocalContext,
+    LocalRequest,
+    LocalResponse,
+    RequestContext,
+    ctx,
+    request,
+    response,
 )
 
 __version__ = "0.1.0"
