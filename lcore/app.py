@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import itertools
 import re
 import sys
 import threading
@@ -1048,7 +1049,21 @@ class Lcore:
                 finally:
                     context.close()
 
-            return _ClosingIterator(_Encode(iterator, response.charset), close_all, context)
+            encoded = _Encode(iterator, response.charset)
+            # The first chunk is pulled here, inside the error funnel: a generator that
+            # fails before yielding anything still gets a proper error response.
+            try:
+                first = next(encoded)
+            except StopIteration:
+                if callable(close):
+                    close()
+                response.set_header("Content-Length", "0")
+                return []
+            except BaseException:
+                if callable(close):
+                    close()
+                raise
+            return _ClosingIterator(itertools.chain((first,), encoded), close_all, context)
         raise TypeError(f"Unsupported response type: {type(result).__name__}")
 
 
