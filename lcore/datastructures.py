@@ -207,25 +207,10 @@ class HeaderDict(MultiDict[str]):
     def __delitem__(self, key: str) -> None:
         del self._data[_header_key(key)]
 
-    @overload
-    def get(self, key: str, /) -> str | None: ...
-    @overload
-    def get(self, key: str, /, default: str | D) -> str | D: ...
-    @overload
-    def get(
-        self, key: str, /, default: D, index: int = ..., *, type: Callable[[str], T]
-    ) -> T | D: ...
-    def get(
-        self,
-        key: str,
-        /,
-        default: object = None,
-        index: int = -1,
-        *,
-        type: Callable[[str], object] | None = None,
+    def _lookup(
+        self, key: str, default: object, index: int, convert: Callable[[str], object] | None
     ) -> object:
-        """Like :meth:`MultiDict.get`, with a case-insensitive name."""
-        return self._lookup(_header_key(key), default, index, type)
+        return super()._lookup(_header_key(key), default, index, convert)
 
     def append(self, key: str, value: str) -> None:
         """Add a header value, keeping existing ones."""

@@ -136,7 +136,7 @@ def set_backend(name: str) -> None:
         _loads = _decode
     elif name == "ujson":
         try:
-            import ujson
+            import ujson  # pyright: ignore[reportMissingModuleSource]  # optional extra; stubs in stubs/
         except ImportError as exc:
             raise ImportError("json.backend 'ujson' needs: pip install 'lcore[speed]'") from exc
         ujson_dumps: Callable[..., str] = ujson.dumps
