@@ -996,8 +996,10 @@ class Lcore:
             except Exception as exc:
                 result = self._handle_exception(exc)
         else:
-            chunks = [b""]
-            response.status = 500
+            _logger().error("error handlers and after_request hooks keep failing; sending 500")
+            context.response = response = Response(render_error_json(500), 500)
+            response.content_type = "application/json"
+            chunks = [response.body]
         code = response.status_code
         headers = response.headerlist
         if (
@@ -1008,6 +1010,11 @@ class Lcore:
             _close_quietly(chunks)
             chunks = []
         return response.status_line, headers, chunks
+
+    def _json_enabled(self) -> bool:
+        """Whether dict/list/dataclass results become JSON (JSON plugin on, ``json.enable``)."""
+        installed = any(getattr(p, "name", None) == "json" for p in self.plugins)
+        return installed and bool(self.config.get("json.enable", True))
 
     def _cast(self, result: Any, context: RequestContext) -> Iterable[bytes]:
         """Turn a handler result into body chunks and set Content-Length when known.
@@ -1027,11 +1034,15 @@ class Lcore:
         if isinstance(result, bytes | bytearray):
             response.set_header("Content-Length", str(len(result)))
             return [bytes(result)]
-        if is_json_value(result) and "json" in {getattr(p, "name", None) for p in self.plugins}:
-            response.content_type = "application/json"
-            data = json_dumps(result).encode()
-            response.set_header("Content-Length", str(len(data)))
-            return [data]
+        if is_json_value(result):
+            if not self._json_enabled():
+                if isinstance(result, dict):
+                    raise TypeError("Unsupported response type: dict (the JSON plugin is off)")
+            else:
+                response.content_type = "application/json"
+                data = json_dumps(result).encode()
+                response.set_header("Content-Length", str(len(data)))
+                return [data]
         if hasattr(result, "read"):
             wrapper = context.request.environ.get("wsgi.file_wrapper")
             if wrapper is not None:

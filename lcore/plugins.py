@@ -60,7 +60,7 @@ class JSONPlugin:
 
     def apply(self, callback: Callback, route: Route) -> Callback:
         """Wrap ``callback`` so JSON-able results are encoded."""
-        if not route.config.get("json.enable", True):
+        if not route.get_config("json.enable", True):
             return callback
         dumps = self._dumps or json_dumps
 

@@ -86,8 +86,8 @@ def _noncapturing(pattern: str) -> str:
         elif ch == "[":
             in_class = True
         elif ch == "(":
-            if pattern.startswith("(?P<", i):
-                end = pattern.find(">", i)
+            end = pattern.find(">", i) if pattern.startswith("(?P<", i) else -1
+            if end > 0:
                 out.append("(?:")
                 i = end + 1
                 continue
@@ -221,8 +221,10 @@ class Router(Generic[T]):
             names.append(name)
             regex.append(f"({_noncapturing(pattern)})")
         tail = "".join(literal) + rule[pos:]
-        if "<" in rule[pos:] and ">" in rule[pos:]:
-            raise RouteSyntaxError(f"malformed wildcard in rule {rule!r}")
+        if "<" in rule[pos:]:
+            raise RouteSyntaxError(
+                f"malformed wildcard in rule {rule!r} (escape a literal '<' as '\\<')"
+            )
         if tail:
             tokens.append(tail)
             regex.append(re.escape(tail))
