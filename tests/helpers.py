@@ -1,0 +1,110 @@
+"""Test helpers: raw environs and a raw call with a start_response that counts its calls."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RawResult:
+    """What a WSGI app answered to a raw call."""
+
+    calls: int = 0
+    status: str = ""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    exc_info: Any = None
+    body: bytes = b""
+
+    @property
+    def status_code(self) -> int:
+        return int(self.status.split(" ", 1)[0])
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+def make_environ(
+    path: str = "/",
+    method: str = "GET",
+    body: bytes = b"",
+    query: str = "",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A minimal PEP 3333 environ; ``extra`` keys are set as given (CGI names)."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    environ.update(extra)
+    return environ
+
+
+def call_raw(app: Any, environ: dict[str, Any]) -> RawResult:
+    """Call ``app`` directly (no validator) and check the basic WSGI contract."""
+    result = RawResult()
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        result.calls += 1
+        result.status = status
+        result.headers = headers
+        result.exc_info = exc_info
+        return lambda data: None
+
+    body: Iterable[bytes] = app(environ, start_response)
+    try:
+        result.body = b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if callable(close):
+            close()
+    assert result.calls == 1, f"start_response called {result.calls} times"
+    assert isinstance(result.status, str)
+    code, _, reason = result.status.partition(" ")
+    assert code.isdigit() and len(code) == 3 and reason
+    for name, value in result.headers:
+        assert isinstance(name, str) and isinstance(value, str)
+        for bad in "\r\n\0":
+            assert bad not in name and bad not in value
+    length = result.header("Content-Length")
+    if length is not None and environ.get("REQUEST_METHOD") != "HEAD":
+        assert int(length) == len(result.body)
+    return result
+
+
+def assert_error_shape(payload: Any, status: int, error_type: str | None = None) -> None:
+    """Check the one JSON error shape; ``error_type`` pins ``detail[0].type``."""
+    from lcore import HTTP_CODES
+
+    assert isinstance(payload, dict)
+    assert payload["error"] == HTTP_CODES[status]
+    assert payload["status"] == status
+    if error_type is None:
+        return
+    assert set(payload) == {"error", "status", "detail"}
+    detail = payload["detail"]
+    assert isinstance(detail, list) and len(detail) == 1
+    item = detail[0]
+    assert set(item) == {"loc", "msg", "type"}
+    assert isinstance(item["loc"], list)
+    assert isinstance(item["msg"], str) and item["msg"]
+    assert item["type"] == error_type
