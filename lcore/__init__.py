@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from .testing import TestClient, TestResponse
 
 from .app import Lcore, Route, RouteReset, path_shift, yieldroutes
-from .config import ConfigDict, load_dotenv
+from .config import ConfigDict, ConfigError, load_dotenv
 from .datastructures import FormsDict, HeaderDict, MultiDict, WSGIHeaderDict
 from .defaults import (
     AppStack,
@@ -86,6 +86,7 @@ __all__ = [
     "BaseResponse",
     "ClientError",
     "ConfigDict",
+    "ConfigError",
     "FormsDict",
     "HTTPError",
     "HTTPResponse",

@@ -7,9 +7,23 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["LCORE_KEYS", "ConfigDict", "load_dotenv"]
+__all__ = ["LCORE_KEYS", "ConfigDict", "ConfigError", "load_dotenv"]
+
+S = TypeVar("S")
+
+
+class ConfigError(ValueError):
+    """Configuration values that do not fit their declared types.
+
+    Attributes:
+        errors: One message per bad key, e.g. ``"db.port: expected int, got 'abc'"``.
+    """
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("invalid configuration:\n  " + "\n  ".join(errors))
+        self.errors = errors
 
 
 class ConfigDict(dict[str, Any]):
@@ -243,6 +257,25 @@ class ConfigDict(dict[str, Any]):
                 )
         return not errors, errors
 
+    def as_dataclass(self, schema: type[S], prefix: str = "") -> S:
+        """A typed view: an instance of the dataclass ``schema`` built from this config.
+
+        Each field reads the key of its name (``prefix.name`` with a prefix); a nested
+        dataclass field reads the keys under ``name.``. Text from env, ``.env`` and INI
+        files is coerced to the field's type: ``bool`` (true/false/1/0/yes/no/on/off),
+        ``int``, ``float``, ``str``, ``Decimal``, ``Path``, ``list[...]``/``tuple[...]``/
+        ``set[...]`` (from a list or a comma-separated string), ``dict[str, ...]`` (from
+        the keys under the field's namespace), ``X | None``, ``Literal[...]`` and ``Enum``
+        (by value or name). Missing fields keep their defaults.
+
+        Raises:
+            TypeError: ``schema`` is not a dataclass.
+            ConfigError: Every missing or malformed key, each with the expected type.
+        """
+        from .typedconfig import build_dataclass
+
+        return build_dataclass(self, schema, prefix)
+
 
 _SIMPLE: dict[str, type[Any]] = {"int": int, "float": float, "bool": bool, "str": str}
 _TRUE = frozenset({"true", "1", "yes", "on"})
@@ -326,6 +359,42 @@ def _trusted(value: Any) -> Any:
     return value
 
 
+def _text(key: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"config {key!r} must be a string, not {value!r}")
+        return value
+
+    return check
+
+
+def _docs_path(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or value.endswith("/"):
+        raise ValueError(
+            f"config 'docs.path' must be a path like '/docs' (leading '/', none trailing),"
+            f" not {value!r}"
+        )
+    return value
+
+
+def _docs_servers(value: Any) -> list[Any]:
+    items: object = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError(f"config 'docs.servers' must be a list of URLs, not {value!r}")
+    servers: list[Any] = []
+    for item in items:  # pyright: ignore[reportUnknownVariableType]
+        if isinstance(item, str) and item.strip():
+            servers.append(item.strip())
+        elif isinstance(item, Mapping) and isinstance(item.get("url"), str):  # pyright: ignore[reportUnknownMemberType]
+            servers.append(dict(item))  # pyright: ignore[reportUnknownArgumentType]
+        else:
+            raise ValueError(
+                "config 'docs.servers' items must be URLs or {'url': ..., 'description': ...}"
+                f" objects, not {item!r}"
+            )
+    return servers
+
+
 #: lcore's own keys and the check (and coercion) applied when each is set.
 LCORE_KEYS: dict[str, Callable[[Any], Any]] = {
     "debug": _bool("debug"),
@@ -337,6 +406,12 @@ LCORE_KEYS: dict[str, Callable[[Any], Any]] = {
     "request.max_body": _positive_int("request.max_body"),
     "request.max_fields": _positive_int("request.max_fields"),
     "request.max_json_depth": _positive_int("request.max_json_depth"),
+    "docs.enabled": _bool("docs.enabled"),
+    "docs.path": _docs_path,
+    "docs.title": _text("docs.title"),
+    "docs.version": _text("docs.version"),
+    "docs.description": _text("docs.description"),
+    "docs.servers": _docs_servers,
 }
 
 _DOTENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
