@@ -38,7 +38,8 @@ def _status_pair(status: int | str) -> tuple[int, str]:
     else:
         text = check_header_value(status.strip())
         head = text.split(None, 1)[0] if text else ""
-        if not (head.isascii() and head.isdigit()):
+        # NOTE: RFC 9112 section 4: the status code is exactly three digits ("0200" is not).
+        if not (head.isascii() and head.isdigit() and len(head) == 3):
             raise ValueError(f"invalid status line: {status!r}")
         code = int(head)
         line = text if " " in text else f"{code} {HTTP_CODES.get(code, 'Unknown')}"
