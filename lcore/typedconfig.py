@@ -173,7 +173,13 @@ def _namespace(config: Mapping[str, Any], prefix: str) -> dict[str, Any]:
 
 
 def _build(config: Mapping[str, Any], schema: type[Any], prefix: str, errors: list[str]) -> Any:
-    hints = get_type_hints(schema, include_extras=False)
+    try:
+        hints = get_type_hints(schema)
+    except NameError as exc:
+        raise TypeError(
+            f"cannot resolve the annotations of {schema.__name__} ({exc}): define it, and"
+            " the types its fields use, at module level"
+        ) from None
     values: dict[str, Any] = {}
     for fld in dataclasses.fields(schema):
         if not fld.init:

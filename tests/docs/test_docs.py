@@ -77,7 +77,8 @@ def python_blocks(path: Path) -> list[Block]:
 def run_block(block: Block, namespace: dict[str, Any]) -> dict[str, Any]:
     """Execute a block; line numbers in tracebacks are those of the Markdown file."""
     code = "\n" * (block.line - 1) + block.code
-    exec(compile(code, str(block.path), "exec"), namespace)
+    # dont_inherit: a block runs like a script, without this file's __future__ imports.
+    exec(compile(code, str(block.path), "exec", dont_inherit=True), namespace)
     return namespace
 
 
