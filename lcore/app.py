@@ -239,7 +239,6 @@ def _mounted_handler(inner_route: Route) -> NextHandler:
     """Run a sub-app's own pre middleware and hooks around its route's chain."""
     sub = inner_route.app
     hooks = sub.hooks
-    handle = inner_route.handle
 
     def mounted(context: RequestContext) -> Any:
         for hook in hooks["on_request_start"]:
@@ -256,7 +255,9 @@ def _mounted_handler(inner_route: Route) -> NextHandler:
         for hook in hooks["on_handler_enter"]:
             hook()
         try:
-            result = handle(context)
+            # Looked up per call: the inner route compiles itself on first use (and again
+            # after the sub-app resets); a captured reference would recompile every time.
+            result = inner_route.handle(context)
             for hook in hooks["on_handler_exit"]:
                 hook()
             return result
@@ -980,6 +981,7 @@ class Lcore:
         self, context: RequestContext, result: Any
     ) -> tuple[str, list[tuple[str, str]], Iterable[bytes]]:
         response = context.response
+        hooks_ran = False
         for _ in range(3):  # an error handler or after_request hook may replace the result
             try:
                 if isinstance(result, HTTPError):
@@ -988,10 +990,14 @@ class Lcore:
                     result.apply(response)
                     result = response.body
                 chunks = self._cast(result, context)
-                for hook in self._h_build:
-                    hook()
-                for hook in self._h_after:
-                    hook()
+                # The hooks run once: a response that one of them raised replaces the
+                # result without running them again (else a hook that raises would loop).
+                if not hooks_ran:
+                    hooks_ran = True
+                    for hook in self._h_build:
+                        hook()
+                    for hook in self._h_after:
+                        hook()
                 break
             except Exception as exc:
                 result = self._handle_exception(exc)

@@ -1,0 +1,1346 @@
+"""Lcore: hooks, middleware, plugins, mounting, error handling and handler results."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from lcore import (
+    HTTPError,
+    HTTPResponse,
+    JSONPlugin,
+    Lcore,
+    Middleware,
+    MiddlewareHook,
+    PluginError,
+    RequestContext,
+    Route,
+    RouteReset,
+    TestClient,
+    abort,
+    ctx,
+    path_shift,
+    request,
+    response,
+    yieldroutes,
+)
+from tests.helpers import call_raw, make_environ
+
+LIFECYCLE = (
+    "on_request_start",
+    "before_request",
+    "on_auth_resolved",
+    "on_handler_enter",
+    "on_handler_exit",
+    "on_response_build",
+    "after_request",
+    "on_response_send",
+)
+
+
+def record_hooks(app: Lcore, log: list[str], tag: str = "") -> None:
+    for name in LIFECYCLE:
+        app.add_hook(name, lambda name=name: log.append(tag + name))
+
+
+class Recorder(Middleware):
+    """Logs when it is entered and left; may answer early or transform the result."""
+
+    def __init__(
+        self,
+        log: list[str],
+        label: str,
+        phase: str = "post",
+        order: int = 50,
+        answer: Any = None,
+        name: str | None = None,
+    ) -> None:
+        self.log = log
+        self.label = label
+        self.phase = phase  # type: ignore[misc]
+        self.order = order
+        self.answer = answer
+        self.name = name  # type: ignore[misc]
+
+    def __call__(self, ctx: RequestContext, next_handler: Callable[[RequestContext], Any]) -> Any:
+        self.log.append(f"{self.label}>")
+        if self.answer is not None:
+            return self.answer
+        result = next_handler(ctx)
+        self.log.append(f"<{self.label}")
+        return result
+
+
+# -- construction and config ---------------------------------------------------------------
+
+
+def test_constructor_config_keywords() -> None:
+    app = Lcore(debug=True, error__format="json", autojson=False)
+    assert app.debug is True
+    assert app.config["error.format"] == "json"
+    assert app.config["json.enable"] is False
+    assert app.catchall is True
+    assert [getattr(p, "name", None) for p in app.plugins] == ["json"]
+
+
+def test_config_hook_and_validated_keys() -> None:
+    app = Lcore()
+    seen: list[tuple[str, Any]] = []
+    app.add_hook("config", lambda key, value: seen.append((key, value)))
+    app.config["debug"] = "yes"
+    app.config["my.key"] = 1
+    assert seen == [("debug", True), ("my.key", 1)]
+    assert app.debug is True
+    with pytest.raises(ValueError):
+        app.config["error.format"] = "xml"
+    with pytest.raises(ValueError):
+        app.config["request.max_body"] = -1
+    app.config["request.max_body"] = "123"
+    assert app.limits.max_body == 123
+    del app.config["request.max_body"]
+    assert app.limits.max_body == 10 * 1024 * 1024
+
+
+# -- hooks -------------------------------------------------------------------------------------
+
+
+def test_hooks_run_in_lifecycle_order(app: Lcore) -> None:
+    log: list[str] = []
+    record_hooks(app, log)
+
+    @app.get("/")
+    def index() -> str:
+        log.append("handler")
+        return "ok"
+
+    assert TestClient(app).get("/").text == "ok"
+    assert log == [
+        "on_request_start",
+        "before_request",
+        "on_auth_resolved",
+        "on_handler_enter",
+        "handler",
+        "on_handler_exit",
+        "on_response_build",
+        "after_request",
+        "on_response_send",
+    ]
+
+
+def test_hook_order_fifo_and_lifo(app: Lcore) -> None:
+    log: list[str] = []
+    record_hooks(app, log, "1:")
+    record_hooks(app, log, "2:")
+    app.get("/", callback=lambda: "ok")
+    TestClient(app).get("/")
+    assert log == [
+        "1:on_request_start",
+        "2:on_request_start",
+        "1:before_request",
+        "2:before_request",
+        "1:on_auth_resolved",
+        "2:on_auth_resolved",
+        "1:on_handler_enter",
+        "2:on_handler_enter",
+        "2:on_handler_exit",
+        "1:on_handler_exit",
+        "2:on_response_build",
+        "1:on_response_build",
+        "2:after_request",
+        "1:after_request",
+        "2:on_response_send",
+        "1:on_response_send",
+    ]
+
+
+def test_hooks_after_an_aborted_handler(app: Lcore) -> None:
+    log: list[str] = []
+    record_hooks(app, log)
+
+    @app.get("/")
+    def index() -> str:
+        abort(418, "short")
+
+    assert TestClient(app).get("/").status_code == 418
+    assert "on_handler_exit" not in log
+    assert log[-3:] == ["on_response_build", "after_request", "on_response_send"]
+
+
+def test_hooks_on_404_skip_route_hooks(app: Lcore) -> None:
+    log: list[str] = []
+    record_hooks(app, log)
+    assert TestClient(app).get("/nowhere").status_code == 404
+    assert log == [
+        "on_request_start",
+        "before_request",
+        "on_response_build",
+        "after_request",
+        "on_response_send",
+    ]
+
+
+def test_after_request_may_replace_the_response(app: Lcore) -> None:
+    @app.get("/")
+    def index() -> str:
+        return "original"
+
+    @app.hook("after_request")
+    def replace() -> None:
+        if request.query.get("swap"):
+            raise HTTPResponse("replaced", 202)
+
+    client = TestClient(app)
+    assert client.get("/").text == "original"
+    swapped = client.get("/?swap=1")
+    assert (swapped.status_code, swapped.text) == (202, "replaced")
+
+
+def test_hooks_see_request_and_response(app: Lcore) -> None:
+    @app.hook("on_response_build")
+    def stamp() -> None:
+        response.set_header("X-Path", request.path)
+
+    app.get("/p", callback=lambda: "x")
+    assert TestClient(app).get("/p").headers["X-Path"] == "/p"
+
+
+def test_unknown_hook_remove_and_trigger(app: Lcore) -> None:
+    with pytest.raises(KeyError):
+        app.add_hook("on_nothing", lambda: None)
+    calls: list[int] = []
+
+    def hook(n: int) -> int:
+        calls.append(n)
+        return n * 2
+
+    app.add_hook("app_reset", hook)
+    assert app.trigger_hook("app_reset", 4) == [8]
+    assert app.remove_hook("app_reset", hook) is True
+    assert app.remove_hook("app_reset", hook) is False
+    assert app.remove_hook("on_nothing", hook) is False
+    assert app.trigger_hook("app_reset", 5) == []
+    assert calls == [4]
+    assert app.hooks.names() == []
+
+
+def test_app_reset_hook_fires_on_install_uninstall_and_reset(app: Lcore) -> None:
+    count: list[int] = []
+    app.add_hook("app_reset", lambda: count.append(1))
+    plugin = app.install(lambda callback: callback)
+    app.uninstall(plugin)
+    app.reset()
+    assert len(count) == 3
+
+
+def test_hook_that_raises_gives_a_500(app: Lcore) -> None:
+    @app.hook("before_request")
+    def explode() -> None:
+        raise RuntimeError("boom")
+
+    app.get("/", callback=lambda: "never")
+    result = TestClient(app).get("/")
+    assert result.status_code == 500
+    assert result.json == {"error": "Internal Server Error", "status": 500}
+
+
+def test_send_hook_that_raises_still_answers_once(app: Lcore) -> None:
+    @app.hook("on_response_send")
+    def explode() -> None:
+        raise RuntimeError("late")
+
+    app.get("/", callback=lambda: "never")
+    result = call_raw(app, make_environ("/"))
+    assert result.status_code == 500
+    assert result.exc_info is not None
+    assert result.body == b'{"error": "Internal Server Error", "status": 500}'
+
+
+def test_send_hook_that_raises_without_catchall_propagates(app: Lcore) -> None:
+    app.config["catchall"] = False
+
+    @app.hook("on_response_send")
+    def explode() -> None:
+        raise RuntimeError("late")
+
+    app.get("/", callback=lambda: "x")
+    with pytest.raises(RuntimeError, match="late"):
+        app(make_environ("/"), lambda status, headers, exc_info=None: lambda data: None)
+
+
+# -- middleware --------------------------------------------------------------------------------
+
+
+def test_post_middleware_wraps_the_handler_in_order(app: Lcore) -> None:
+    log: list[str] = []
+    app.use(Recorder(log, "late", order=90))
+    app.use(Recorder(log, "early", order=10))
+    app.use(Recorder(log, "mid"))
+
+    @app.get("/")
+    def index() -> str:
+        log.append("handler")
+        return "ok"
+
+    assert TestClient(app).get("/").text == "ok"
+    assert log == ["early>", "mid>", "late>", "handler", "<late", "<mid", "<early"]
+
+
+def test_use_order_overrides_without_mutating_the_instance(app: Lcore) -> None:
+    log: list[str] = []
+    shared = Recorder(log, "shared", order=50)
+    app.use(Recorder(log, "other", order=20))
+    app.use(shared, order=1)
+    assert shared.order == 50
+    app.get("/", callback=lambda: "ok")
+    TestClient(app).get("/")
+    assert log[:2] == ["shared>", "other>"]
+    assert [m["order"] for m in app.show_middleware()] == [1, 20]
+
+
+def test_pre_middleware_runs_before_routing(app: Lcore) -> None:
+    log: list[str] = []
+    record_hooks(app, log)
+    app.use(Recorder(log, "pre", phase="pre"))
+    app.get("/", callback=lambda: log.append("handler") or "ok")
+    TestClient(app).get("/")
+    assert log[:5] == ["on_request_start", "before_request", "pre>", "<pre", "on_auth_resolved"]
+    log.clear()
+    assert TestClient(app).get("/missing").status_code == 404
+    assert "pre>" in log
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "body"),
+    [
+        ("", 200, b""),
+        ("blocked", 200, b"blocked"),
+        (HTTPResponse("teapot", 418), 418, b"teapot"),
+        ({"early": True}, 200, b'{"early":true}'),
+    ],
+)
+def test_pre_middleware_short_circuits(app: Lcore, answer: Any, status: int, body: bytes) -> None:
+    log: list[str] = []
+    app.use(Recorder(log, "gate", phase="pre", answer=answer))
+    app.get("/", callback=lambda: log.append("handler") or "ok")
+    result = TestClient(app).get("/")
+    assert (result.status_code, result.body) == (status, body)
+    assert "handler" not in log
+
+
+def test_pre_middleware_raising_http_response(app: Lcore) -> None:
+    class Deny(Middleware):
+        phase = "pre"
+
+        def __call__(self, ctx: RequestContext, next_handler: Any) -> Any:
+            if ctx.request.get_header("X-Key") != "yes":
+                abort(401, "key please")
+            return next_handler(ctx)
+
+    app.use(Deny())
+    app.get("/", callback=lambda: "in")
+    client = TestClient(app)
+    assert client.get("/").status_code == 401
+    assert client.get("/", headers={"X-Key": "yes"}).text == "in"
+
+
+def test_post_middleware_transforms_the_result(app: Lcore) -> None:
+    class Upper(Middleware):
+        def __call__(self, ctx: RequestContext, next_handler: Any) -> Any:
+            result = next_handler(ctx)
+            ctx.response.set_header("X-Seen", "1")
+            return result.upper()
+
+    app.use(Upper())
+    app.get("/", callback=lambda: "quiet")
+    result = TestClient(app).get("/")
+    assert result.text == "QUIET"
+    assert result.headers["X-Seen"] == "1"
+
+
+def test_middleware_scoped_by_route_regex(app: Lcore) -> None:
+    log: list[str] = []
+    app.use(Recorder(log, "api"), routes=r"/api/")
+    app.use(Recorder(log, "pre-api", phase="pre"), routes=re.compile(r"/api/"))
+    app.get("/api/x", callback=lambda: "api")
+    app.get("/web", callback=lambda: "web")
+    client = TestClient(app)
+    client.get("/web")
+    assert log == []
+    client.get("/api/x")
+    assert log == ["pre-api>", "<pre-api", "api>", "<api"]
+    assert app.show_middleware()[0]["routes"] == "/api/"
+
+
+def test_route_skip_by_middleware_name(app: Lcore) -> None:
+    log: list[str] = []
+    app.use(Recorder(log, "timing", name="timing"))
+    app.get("/fast", skip=["timing"], callback=lambda: "fast")
+    app.get("/slow", callback=lambda: "slow")
+    client = TestClient(app)
+    client.get("/fast")
+    assert log == []
+    client.get("/slow")
+    assert log == ["timing>", "<timing"]
+
+
+def test_middleware_added_after_first_request_is_compiled_in(app: Lcore) -> None:
+    log: list[str] = []
+    app.get("/", callback=lambda: "ok")
+    client = TestClient(app)
+    client.get("/")
+    app.use(Recorder(log, "late"))
+    app.use(Recorder(log, "late-pre", phase="pre"))
+    client.get("/")
+    assert log == ["late-pre>", "<late-pre", "late>", "<late"]
+    assert app.middleware.remove(app.middleware.entries("post")[0].middleware)
+    log.clear()
+    client.get("/")
+    assert log == ["late-pre>", "<late-pre"]
+
+
+def test_middleware_hook_pre_and_post(app: Lcore) -> None:
+    class Guard(MiddlewareHook):
+        def pre(self, ctx: RequestContext) -> Any:
+            if ctx.request.query.get("deny"):
+                return HTTPResponse("denied", 403)
+            return None
+
+        def post(self, ctx: RequestContext, result: Any) -> Any:
+            return result + "!" if ctx.request.query.get("shout") else None
+
+    app.use(Guard())
+    app.get("/", callback=lambda: "hi")
+    client = TestClient(app)
+    assert client.get("/").text == "hi"
+    assert client.get("/?shout=1").text == "hi!"
+    assert client.get("/?deny=1").status_code == 403
+
+
+def test_async_middleware_hook(app: Lcore) -> None:
+    class AsyncTag(MiddlewareHook):
+        async def post(self, ctx: RequestContext, result: Any) -> Any:
+            await asyncio.sleep(0)
+            return result + " (async)"
+
+    app.use(AsyncTag())
+    app.get("/", callback=lambda: "hi")
+    assert TestClient(app).get("/").text == "hi (async)"
+
+
+def test_default_middleware_passes_through(app: Lcore) -> None:
+    app.use(Middleware())
+    app.get("/", callback=lambda: "through")
+    assert TestClient(app).get("/").text == "through"
+    assert app.show_middleware() == [
+        {"name": "Middleware", "order": 50, "routes": "*", "type": "post"}
+    ]
+
+
+def test_use_refuses_non_callables(app: Lcore) -> None:
+    with pytest.raises(TypeError):
+        app.use(object())  # type: ignore[arg-type]
+
+
+def test_pipeline_execute_helpers(app: Lcore) -> None:
+    log: list[str] = []
+    app.use(Recorder(log, "pre", phase="pre"))
+    app.use(Recorder(log, "post"))
+    context = RequestContext(app=app)
+    assert app.middleware.execute_pre_routing(context) is None
+    assert app.middleware.execute(context, lambda c: "done") == "done"
+    assert log == ["pre>", "<pre", "post>", "<post"]
+    assert len(app.middleware) == 2
+
+
+# -- plugins -------------------------------------------------------------------------------------
+
+
+class CountingPlugin:
+    name = "counting"
+    api = 2
+
+    def __init__(self) -> None:
+        self.setups: list[Lcore] = []
+        self.applied: list[str] = []
+        self.closed = 0
+
+    def setup(self, app: Lcore) -> None:
+        self.setups.append(app)
+
+    def apply(self, callback: Callable[..., Any], route: Route) -> Callable[..., Any]:
+        self.applied.append(route.rule)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return f"[{callback(*args, **kwargs)}]"
+
+        return wrapper
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_plugin_setup_apply_once_and_close(app: Lcore) -> None:
+    plugin = CountingPlugin()
+    assert app.install(plugin) is plugin
+    assert plugin.setups == [app]
+    app.get("/a", callback=lambda: "a")
+    client = TestClient(app)
+    assert client.get("/a").text == "[a]"
+    assert client.get("/a").text == "[a]"
+    assert plugin.applied == ["/a"]  # compiled once, not per request
+    assert app.uninstall(plugin) == [plugin]
+    assert plugin.closed == 1
+    assert client.get("/a").text == "a"
+
+
+@pytest.mark.parametrize("selector", ["instance", "class", "name", "all"])
+def test_uninstall_selectors(app: Lcore, selector: str) -> None:
+    plugin = CountingPlugin()
+    app.install(plugin)
+    key: Any = {"instance": plugin, "class": CountingPlugin, "name": "counting", "all": True}[
+        selector
+    ]
+    removed = app.uninstall(key)
+    assert plugin in removed
+    assert plugin not in app.plugins
+    assert plugin.closed == 1
+    assert app.uninstall("nothing-by-that-name") == []
+
+
+def test_app_close_closes_plugins(app: Lcore) -> None:
+    plugin = CountingPlugin()
+    app.install(plugin)
+    app.close()
+    assert plugin.closed == 1
+
+
+@pytest.mark.parametrize("skip", ["counting", CountingPlugin, "instance", True])
+def test_route_skips_plugins(app: Lcore, skip: Any) -> None:
+    plugin = app.install(CountingPlugin())
+    skip = plugin if skip == "instance" else skip
+    app.get("/raw", skip=[skip], callback=lambda: "raw")
+    app.get("/wrapped", callback=lambda: "w")
+    client = TestClient(app)
+    assert client.get("/raw").text == "raw"
+    assert client.get("/wrapped").text == "[w]"
+
+
+def test_skip_true_also_skips_json(app: Lcore) -> None:
+    app.get("/d", skip=True, callback=lambda: "plain")
+    assert TestClient(app).get("/d").text == "plain"
+    route = app.routes[0]
+    assert route.all_plugins() == []
+
+
+def test_plain_callable_plugin_and_route_apply(app: Lcore) -> None:
+    def exclaim(callback: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda *a, **k: callback(*a, **k) + "!"
+
+    def question(callback: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda *a, **k: callback(*a, **k) + "?"
+
+    app.install(exclaim)
+    app.get("/a", apply=question, callback=lambda: "a")
+    app.get("/b", apply=[question, question], callback=lambda: "b")
+    client = TestClient(app)
+    # Route plugins run inside app plugins: outermost last.
+    assert client.get("/a").text == "a?!"
+    assert client.get("/b").text == "b??!"
+
+
+def test_route_plugin_with_the_same_name_replaces_the_app_one(app: Lcore) -> None:
+    app.install(CountingPlugin())
+    override = CountingPlugin()
+    app.get("/o", apply=[override], callback=lambda: "o")
+    assert TestClient(app).get("/o").text == "[o]"
+    assert override.applied == ["/o"]
+    assert app.routes[0].all_plugins()[-1] is override
+
+
+def test_install_refuses_non_plugins(app: Lcore) -> None:
+    with pytest.raises(TypeError):
+        app.install(object())
+
+
+def test_plugin_returning_non_callable_is_a_plugin_error(app: Lcore) -> None:
+    class Broken:
+        name = "broken"
+
+        def apply(self, callback: Any, route: Route) -> Any:
+            return None
+
+    app.install(Broken())
+    app.get("/", callback=lambda: "x")
+    with pytest.raises(PluginError):
+        app.routes[0].prepare()
+    assert TestClient(app).get("/").status_code == 500
+
+
+def test_route_reset_from_apply_rebuilds(app: Lcore) -> None:
+    class ResetOnce:
+        name = "reset-once"
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def apply(self, callback: Any, route: Route) -> Any:
+            self.calls += 1
+            if self.calls == 1:
+                raise RouteReset
+            return callback
+
+    plugin = app.install(ResetOnce())
+    app.get("/", callback=lambda: "rebuilt")
+    assert TestClient(app).get("/").text == "rebuilt"
+    assert plugin.calls == 2
+
+
+def test_json_plugin_custom_dumps_and_http_response_body(app: Lcore) -> None:
+    app.uninstall("json")
+    app.install(JSONPlugin(json_dumps=lambda value: "custom"))
+
+    @app.get("/d")
+    def d() -> dict[str, int]:
+        return {"a": 1}
+
+    @app.get("/r")
+    def r() -> HTTPResponse:
+        return HTTPResponse({"b": 2}, 201)
+
+    client = TestClient(app)
+    assert client.get("/d").text == "custom"
+    result = client.get("/r")
+    assert (result.status_code, result.text) == (201, "custom")
+    assert result.headers["Content-Type"] == "application/json"
+
+
+def test_without_json_plugin_a_dict_is_a_500(app: Lcore) -> None:
+    app.uninstall(JSONPlugin)
+    app.get("/d", callback=lambda: {"a": 1})
+    assert TestClient(app).get("/d").status_code == 500
+
+
+def test_json_enable_false_turns_conversion_off(app: Lcore) -> None:
+    app.config["json.enable"] = False
+    app.get("/d", callback=lambda: {"a": 1})
+    app.get("/s", callback=lambda: "still text")
+    client = TestClient(app)
+    assert client.get("/d").status_code == 500
+    assert client.get("/s").text == "still text"
+
+
+def test_show_routes(app: Lcore) -> None:
+    def listing() -> str:
+        return ""
+
+    app.get("/l", name="listing", callback=listing)
+    [info] = app.show_routes()
+    assert info["method"] == "GET"
+    assert info["rule"] == "/l"
+    assert info["name"] == "listing"
+    assert info["callback"].endswith(":test_show_routes.<locals>.listing")
+    assert info["plugins"] == ["json"]
+
+
+# -- Route helpers -----------------------------------------------------------------------------
+
+
+def test_route_introspection(app: Lcore) -> None:
+    import functools
+
+    def handler(a: int, b: str = "x", *rest: Any, c: int = 0, **kw: Any) -> str:
+        return ""
+
+    @functools.wraps(handler)
+    def decorated(*args: Any, **kwargs: Any) -> str:
+        return handler(*args, **kwargs)
+
+    route = Route(app, "/r/<a>", "get", decorated, name="r", flag=True)
+    assert route.method == "GET"
+    assert route.get_undecorated_callback() is handler
+    assert route.get_callback_args() == ["a", "b", "c"]
+    assert route.get_config("flag") is True
+    assert route.get_config("error.format") == "json"
+    assert route.get_config("nope", 3) == 3
+    assert repr(route) == "<Route GET '/r/<a>' -> handler>"
+
+
+def test_reset_one_route_by_object_or_index(app: Lcore) -> None:
+    plugin = app.install(CountingPlugin())
+    app.get("/a", callback=lambda: "a")
+    app.get("/b", callback=lambda: "b")
+    client = TestClient(app)
+    client.get("/a")
+    client.get("/b")
+    app.reset(0)
+    client.get("/a")
+    client.get("/b")
+    app.reset(app.routes[1])
+    client.get("/b")
+    assert plugin.applied == ["/a", "/b", "/a", "/b"]
+
+
+def test_path_shift() -> None:
+    assert path_shift("/a", "/b/c", 1) == ("/a/b", "/c")
+    assert path_shift("/a/b", "/c/", -1) == ("/a", "/b/c/")
+    assert path_shift("/", "/x/", 1) == ("/x", "/")
+    assert path_shift("/a", "/b", 0) == ("/a", "/b")
+    with pytest.raises(AssertionError):
+        path_shift("/a", "/b", 2)
+    with pytest.raises(AssertionError):
+        path_shift("/a", "/b", -2)
+
+
+def test_yieldroutes() -> None:
+    def index() -> None: ...
+
+    def api__items(item: str, page: int = 1, size: int = 10) -> None: ...
+
+    assert list(yieldroutes(index)) == ["/index"]
+    assert list(yieldroutes(api__items)) == [
+        "/api/items/<item>",
+        "/api/items/<item>/<page>",
+        "/api/items/<item>/<page>/<size>",
+    ]
+
+
+def test_merge_routes(app: Lcore) -> None:
+    other = Lcore()
+    other.get("/merged", callback=lambda: "m")
+    app.merge(other)
+    app.merge([])
+    assert TestClient(app).get("/merged").text == "m"
+
+
+# -- mounting --------------------------------------------------------------------------------------
+
+
+def make_sub(log: list[str]) -> Lcore:
+    sub = Lcore()
+    record_hooks(sub, log, "sub:")
+    sub.use(Recorder(log, "sub-pre", phase="pre"))
+    sub.use(Recorder(log, "sub-post"))
+
+    @sub.get("/")
+    def sub_index() -> str:
+        log.append("sub-handler")
+        return "sub index"
+
+    @sub.get("/item/<id:int>", name="item")
+    def sub_item(id: int) -> dict[str, int]:
+        log.append("sub-handler")
+        return {"id": id}
+
+    @sub.get("/fail")
+    def sub_fail() -> str:
+        abort(409, "sub conflict")
+
+    return sub
+
+
+def test_mount_lcore_sub_app_routes(app: Lcore) -> None:
+    log: list[str] = []
+    sub = make_sub(log)
+    app.mount("/sub/", sub)
+    client = TestClient(app)
+    assert client.get("/sub/").text == "sub index"
+    assert client.get("/sub/item/4").json == {"id": 4}
+    assert client.get("/sub").status_code == 404
+    assert [r.rule for r in sub.routes] == ["/", "/item/<id:int>", "/fail"]  # unchanged
+    assert app.router.build("item", id=5) == "/sub/item/5"
+
+
+def test_mount_sub_app_hooks_and_middleware_only_for_its_routes(app: Lcore) -> None:
+    log: list[str] = []
+    sub = make_sub(log)
+    parent_log: list[str] = []
+    app.use(Recorder(parent_log, "parent-post"))
+    app.mount("/sub", sub)
+    app.get("/own", callback=lambda: "own")
+    client = TestClient(app)
+    assert client.get("/own").text == "own"
+    assert log == []
+    assert parent_log == ["parent-post>", "<parent-post"]
+    parent_log.clear()
+    assert client.get("/sub/item/1").json == {"id": 1}
+    assert log == [
+        "sub:on_request_start",
+        "sub:before_request",
+        "sub-pre>",
+        "<sub-pre",
+        "sub:on_auth_resolved",
+        "sub:on_handler_enter",
+        "sub-post>",
+        "sub-handler",
+        "<sub-post",
+        "sub:on_handler_exit",
+        "sub:on_response_build",
+        "sub:after_request",
+        "sub:on_response_send",
+    ]
+    assert parent_log == ["parent-post>", "<parent-post"]
+
+
+def test_mount_runs_parent_hooks_for_sub_routes(app: Lcore) -> None:
+    sub = make_sub([])
+    log: list[str] = []
+    record_hooks(app, log)
+    app.mount("/sub", sub)
+    TestClient(app).get("/sub/")
+    assert log == list(LIFECYCLE)
+
+
+def test_mount_sub_app_pre_middleware_can_short_circuit(app: Lcore) -> None:
+    sub = Lcore()
+    sub.use(Recorder([], "deny", phase="pre", answer=HTTPResponse("no", 403)))
+    sub.get("/x", callback=lambda: "x")
+    app.mount("/s", sub)
+    app.get("/x", callback=lambda: "parent x")
+    client = TestClient(app)
+    assert client.get("/s/x").status_code == 403
+    assert client.get("/x").text == "parent x"
+
+
+def test_mount_module_hooks(app: Lcore) -> None:
+    mounted: list[tuple[str, Lcore]] = []
+    requests: list[tuple[str, str]] = []
+    app.add_hook("on_module_mount", lambda prefix, sub: mounted.append((prefix, sub)))
+    app.add_hook(
+        "on_module_request", lambda prefix, context: requests.append((prefix, context.request.path))
+    )
+    sub = make_sub([])
+    app.mount("/m/", sub)
+    app.get("/top", callback=lambda: "t")
+    client = TestClient(app)
+    client.get("/top")
+    client.get("/m/item/2")
+    assert mounted == [("/m/", sub)]
+    assert requests == [("/m/", "/m/item/2")]
+    assert sub.config["_mount.prefix"] == "/m/"
+
+
+def test_mount_sub_app_error_handler_and_context(app: Lcore) -> None:
+    sub = Lcore()
+
+    @sub.error(409)
+    def conflict(error: HTTPError) -> str:
+        return f"sub handled: {error.body}"
+
+    @sub.get("/fail")
+    def fail() -> str:
+        abort(409, "clash")
+
+    @sub.get("/who")
+    def who() -> str:
+        return f"{ctx.route.rule if ctx.route else None} {request.path}"
+
+    app.mount("/s", sub)
+    client = TestClient(app)
+    result = client.get("/s/fail")
+    assert (result.status_code, result.text) == (409, "sub handled: clash")
+    assert client.get("/s/who").text == "/s/who /s/who"
+
+
+def test_mount_sub_app_twice_and_its_plugins(app: Lcore) -> None:
+    sub = Lcore()
+    sub.install(CountingPlugin())
+    sub.get("/p", callback=lambda: "p")
+    app.mount("/one", sub)
+    app.mount("/two/", sub)
+    app.get("/p", callback=lambda: "parent")
+    client = TestClient(app)
+    assert client.get("/one/p").text == "[p]"
+    assert client.get("/two/p").text == "[p]"
+    assert client.get("/p").text == "parent"
+
+
+def test_mounted_route_is_compiled_once(app: Lcore) -> None:
+    sub = Lcore()
+    plugin = sub.install(CountingPlugin())
+    sub.get("/p", callback=lambda: "p")
+    app.mount("/one", sub)
+    client = TestClient(app)
+    for _ in range(3):
+        assert client.get("/one/p").text == "[p]"
+    assert plugin.applied == ["/p"]
+
+
+def test_mount_prefix_must_start_with_slash(app: Lcore) -> None:
+    with pytest.raises(ValueError):
+        app.mount("sub", Lcore())
+
+
+def wsgi_echo(environ: dict[str, Any], start_response: Any) -> Any:
+    body = f"{environ['SCRIPT_NAME']}|{environ['PATH_INFO']}|{environ['REQUEST_METHOD']}"
+    start_response("201 Created", [("Content-Type", "text/plain"), ("X-Wsgi", "1")])
+    return [body.encode()]
+
+
+def test_mount_plain_wsgi_app(app: Lcore) -> None:
+    app.mount("/legacy", wsgi_echo)
+    client = TestClient(app)
+    result = client.get("/legacy/a/b")
+    assert result.status_code == 201
+    assert result.text == "/legacy|/a/b|GET"
+    assert result.headers["X-Wsgi"] == "1"
+    assert result.headers["Content-Type"] == "text/plain"
+    assert client.post("/legacy").text == "/legacy|/|POST"
+    assert client.delete("/legacy/").text == "/legacy|/|DELETE"
+    assert client.get("/legacyx").status_code == 404
+
+
+def test_mount_wsgi_app_close_and_write_are_honoured(app: Lcore) -> None:
+    closed: list[bool] = []
+
+    class Body:
+        def __iter__(self) -> Iterator[bytes]:
+            yield b"-iterated"
+
+        def close(self) -> None:
+            closed.append(True)
+
+    def legacy(environ: dict[str, Any], start_response: Any) -> Any:
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+        write(b"written")
+        return Body()
+
+    app.mount("/l/", legacy)
+    assert TestClient(app).get("/l/x").text == "written-iterated"
+    assert closed == [True]
+
+
+def test_mount_wsgi_app_that_starts_late(app: Lcore) -> None:
+    def lazy(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("202 Accepted", [("Content-Type", "text/plain")])
+        yield b"late"
+
+    app.mount("/lazy", lazy)
+    result = TestClient(app).get("/lazy/")
+    assert (result.status_code, result.text) == (202, "late")
+
+
+def test_mount_wsgi_at_root_is_refused(app: Lcore) -> None:
+    with pytest.raises(ValueError):
+        app.mount("/", wsgi_echo)
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+def test_error_handler_return_kinds(app: Lcore) -> None:
+    @app.error(404)
+    def not_found(error: HTTPError) -> str:
+        return f"custom 404 for {request.path}"
+
+    @app.error(403)
+    def forbidden(error: HTTPError) -> dict[str, str]:
+        return {"why": str(error.body)}
+
+    def teapot(error: HTTPError) -> HTTPResponse:
+        return HTTPResponse("replaced", 299)
+
+    app.error(418, teapot)
+    app.get("/403", callback=lambda: abort(403, "nope"))
+    app.get("/418", callback=lambda: abort(418))
+    client = TestClient(app)
+    result = client.get("/x")
+    assert (result.status_code, result.text) == (404, "custom 404 for /x")
+    result = client.get("/403")
+    assert (result.status_code, result.json) == (403, {"why": "nope"})
+    assert result.headers["Content-Type"] == "application/json"
+    result = client.get("/418")
+    assert (result.status_code, result.text) == (299, "replaced")
+
+
+def test_failing_error_handler_gives_the_default_500(app: Lcore) -> None:
+    @app.error(404)
+    def broken(error: HTTPError) -> str:
+        raise RuntimeError("handler bug")
+
+    result = TestClient(app).get("/x")
+    assert result.status_code == 500
+    assert result.json == {"error": "Internal Server Error", "status": 500}
+
+
+def test_error_handler_for_500_sees_the_exception(app: Lcore) -> None:
+    seen: list[BaseException | None] = []
+
+    @app.error(500)
+    def oops(error: HTTPError) -> str:
+        seen.append(error.exception)
+        return "sorry"
+
+    @app.get("/")
+    def index() -> str:
+        raise KeyError("missing")
+
+    result = TestClient(app).get("/")
+    assert (result.status_code, result.text) == (500, "sorry")
+    assert isinstance(seen[0], KeyError)
+
+
+def test_unhandled_exception_html_has_no_traceback_without_debug() -> None:
+    app = Lcore()
+
+    @app.get("/")
+    def index() -> str:
+        raise ValueError("secret detail")
+
+    result = TestClient(app).get("/")
+    assert result.status_code == 500
+    assert "Internal Server Error" in result.text
+    assert "Traceback" not in result.text
+    assert "secret detail" not in result.text
+    app.config["debug"] = True
+    debug = TestClient(app).get("/")
+    assert "Traceback" in debug.text
+    assert "secret detail" in debug.text
+
+
+def test_json_errors_traceback_only_in_debug(app: Lcore) -> None:
+    app.get("/", callback=lambda: 1 / 0)
+    result = TestClient(app).get("/")
+    assert result.json == {"error": "Internal Server Error", "status": 500}
+    app.config["debug"] = True
+    debug = TestClient(app).get("/").json
+    assert "ZeroDivisionError" in debug["traceback"]
+
+
+def test_client_error_detail_in_json_and_422_always_json() -> None:
+    from lcore import ClientError
+
+    app = Lcore()
+
+    @app.get("/bad")
+    def bad() -> str:
+        raise ClientError(422, "expected an integer", "int_parsing", ("query", "limit"))
+
+    result = TestClient(app).get("/bad")
+    assert result.status_code == 422
+    assert result.json == {
+        "error": "Unprocessable Entity",
+        "status": 422,
+        "detail": [
+            {"loc": ["query", "limit"], "msg": "expected an integer", "type": "int_parsing"}
+        ],
+    }
+
+
+def test_client_error_in_html_mode_shows_message() -> None:
+    from lcore import ClientError
+
+    app = Lcore()
+    app.get("/bad", callback=lambda: (_ for _ in ()).throw(ClientError(400, "no <good>")))
+    result = TestClient(app).get("/bad")
+    assert result.status_code == 400
+    assert "no &lt;good&gt;" in result.text
+
+
+def test_catchall_off_lets_exceptions_propagate(app: Lcore) -> None:
+    app.config["catchall"] = False
+    app.get("/", callback=lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        TestClient(app, validate=False).get("/")
+
+
+def test_http_error_with_unknown_status(app: Lcore) -> None:
+    app.get("/", callback=lambda: abort(599, "odd"))
+    result = TestClient(app).get("/")
+    assert result.status_code == 599
+    assert result.json == {"error": "Unknown", "status": 599, "message": "odd"}
+
+
+# -- handler results -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+@pytest.mark.parametrize(
+    ("value", "body", "content_type"),
+    [
+        ({"a": 1}, b'{"a":1}', "application/json"),
+        ([1, "two"], b'[1,"two"]', "application/json"),
+        ([], b"[]", "application/json"),
+        ({}, b"{}", "application/json"),
+        (Point(1, 2), b'{"x":1,"y":2}', "application/json"),
+        ([Point(1, 2)], b'[{"x":1,"y":2}]', "application/json"),
+        ("héllo", "héllo".encode(), "text/html; charset=UTF-8"),
+        (b"\x00\xff", b"\x00\xff", "text/html; charset=UTF-8"),
+        (bytearray(b"ba"), b"ba", "text/html; charset=UTF-8"),
+        (None, b"", "text/html; charset=UTF-8"),
+        ("", b"", "text/html; charset=UTF-8"),
+    ],
+)
+def test_return_values(app: Lcore, value: Any, body: bytes, content_type: str) -> None:
+    app.get("/", callback=lambda: value)
+    result = TestClient(app).get("/")
+    assert result.status_code == 200
+    assert result.body == body
+    assert result.headers["Content-Type"] == content_type
+    assert result.headers["Content-Length"] == str(len(body))
+
+
+def test_tuple_is_streamed(app: Lcore) -> None:
+    app.get("/", callback=lambda: ("a", b"b", bytearray(b"c")))
+    result = TestClient(app).get("/")
+    assert result.body == b"abc"
+    assert "Content-Length" not in result.headers
+
+
+def test_str_is_encoded_with_the_response_charset(app: Lcore) -> None:
+    @app.get("/")
+    def index() -> str:
+        response.content_type = "text/plain; charset=latin-1"
+        return "é"
+
+    assert TestClient(app).get("/").body == b"\xe9"
+
+
+def test_unsupported_result_is_a_500(app: Lcore) -> None:
+    app.get("/int", callback=lambda: 42)
+    client = TestClient(app)
+    assert client.get("/int").status_code == 500
+
+
+def test_generator_is_streamed_and_closed(app: Lcore) -> None:
+    events: list[str] = []
+
+    @app.get("/")
+    def stream() -> Iterator[str]:
+        try:
+            yield "a"
+            events.append(request.path)  # the context is bound while streaming
+            yield "b"
+            yield b"c"
+        finally:
+            events.append("closed")
+
+    result = TestClient(app).get("/")
+    assert result.body == b"abc"
+    assert "Content-Length" not in result.headers
+    assert events == ["/", "closed"]
+
+
+def test_generator_closed_when_the_server_stops_early(app: Lcore) -> None:
+    events: list[str] = []
+    cleanups: list[str] = []
+
+    @app.get("/")
+    def stream() -> Iterator[str]:
+        ctx.on_close(lambda: cleanups.append("ctx"))
+        try:
+            for i in range(100):
+                yield str(i)
+        finally:
+            events.append("closed")
+
+    body = app(make_environ("/"), lambda status, headers, exc_info=None: lambda data: None)
+    iterator = iter(body)
+    assert next(iterator) == b"0"
+    assert next(iterator) == b"1"
+    assert events == [] and cleanups == []
+    body.close()  # type: ignore[attr-defined]
+    assert events == ["closed"]
+    assert cleanups == ["ctx"]
+
+
+def test_empty_generator(app: Lcore) -> None:
+    closed: list[bool] = []
+
+    def empty() -> Iterator[str]:
+        try:
+            return
+            yield ""
+        finally:
+            closed.append(True)
+
+    app.get("/", callback=empty)
+    result = TestClient(app).get("/")
+    assert result.body == b""
+    assert result.headers["Content-Length"] == "0"
+    assert closed == [True]
+
+
+def test_generator_failing_before_first_chunk_is_a_500(app: Lcore) -> None:
+    closed: list[bool] = []
+
+    def failing() -> Iterator[str]:
+        try:
+            raise RuntimeError("early")
+            yield ""
+        finally:
+            closed.append(True)
+
+    app.get("/", callback=failing)
+    result = TestClient(app).get("/")
+    assert result.status_code == 500
+    assert closed == [True]
+
+
+def test_iterable_with_close_is_closed(app: Lcore) -> None:
+    closed: list[bool] = []
+
+    class Chunks:
+        def __iter__(self) -> Iterator[bytes]:
+            return iter([b"x", b"y"])
+
+        def close(self) -> None:
+            closed.append(True)
+
+    app.get("/", callback=Chunks)
+    assert TestClient(app).get("/").body == b"xy"
+    assert closed == [True]
+
+
+def test_head_closes_a_streamed_body(app: Lcore) -> None:
+    closed: list[bool] = []
+
+    def stream() -> Iterator[str]:
+        try:
+            yield "a"
+            yield "b"
+        finally:
+            closed.append(True)
+
+    app.get("/", callback=stream)
+    result = TestClient(app).head("/")
+    assert result.body == b""
+    assert closed == [True]
+
+
+def test_file_object_uses_wsgi_file_wrapper(app: Lcore) -> None:
+    wrapped: list[tuple[Any, int]] = []
+
+    class Wrapper:
+        def __init__(self, handle: Any, size: int) -> None:
+            wrapped.append((handle, size))
+            self.handle = handle
+
+        def __iter__(self) -> Iterator[bytes]:
+            return iter([self.handle.read()])
+
+        def close(self) -> None:
+            self.handle.close()
+
+    handle = io.BytesIO(b"file contents")
+    app.get("/f", callback=lambda: handle)
+    result = call_raw(app, make_environ("/f", **{"wsgi.file_wrapper": Wrapper}))
+    assert result.body == b"file contents"
+    assert wrapped[0][0] is handle
+    assert handle.closed
+
+
+def test_file_object_without_file_wrapper(app: Lcore) -> None:
+    handle = io.BytesIO(b"x" * 70000)
+    text = io.StringIO("text file")
+    app.get("/b", callback=lambda: handle)
+    app.get("/t", callback=lambda: text)
+    client = TestClient(app)
+    assert client.get("/b").body == b"x" * 70000
+    assert handle.closed
+    assert client.get("/t").body == b"text file"
+
+
+def test_file_object_through_wsgiref_file_wrapper(app: Lcore, tmp_path: Any) -> None:
+    from wsgiref.util import FileWrapper
+
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"0123456789")
+    app.get("/f", callback=lambda: open(path, "rb"))  # noqa: SIM115
+    result = call_raw(app, make_environ("/f", **{"wsgi.file_wrapper": FileWrapper}))
+    assert result.body == b"0123456789"
+
+
+def test_http_response_returned_or_raised(app: Lcore) -> None:
+    @app.get("/ret")
+    def ret() -> HTTPResponse:
+        response.set_header("X-Before", "1")
+        return HTTPResponse("made", 201, X_Made="yes")
+
+    @app.get("/raise")
+    def rai() -> str:
+        response.set_cookie("c", "1")
+        raise HTTPResponse(b"raised", 202)
+
+    client = TestClient(app)
+    result = client.get("/ret")
+    assert (result.status_code, result.text) == (201, "made")
+    assert result.headers["X-Made"] == "yes"
+    assert result.headers["X-Before"] == "1"
+    result = client.get("/raise")
+    assert (result.status_code, result.body) == (202, b"raised")
+    assert result.cookies == {"c": "1"}
+
+
+@pytest.mark.parametrize("code", [204, 304])
+def test_no_body_statuses_send_no_body(app: Lcore, code: int) -> None:
+    @app.get("/")
+    def index() -> str:
+        response.status = code
+        return "dropped"
+
+    result = TestClient(app).get("/")
+    assert result.status_code == code
+    assert result.body == b""
+
+
+def test_header_injection_in_a_handler_is_a_500(app: Lcore) -> None:
+    @app.get("/")
+    def index() -> str:
+        response.set_header("X-Evil", "a\r\nSet-Cookie: stolen=1")
+        return "never"
+
+    result = call_raw(app, make_environ("/"))
+    assert result.status_code == 500
+    assert all(name != "Set-Cookie" for name, _ in result.headers)
+
+
+# -- async handlers -------------------------------------------------------------------------
+
+
+def test_async_handler_warns_and_runs(app: Lcore) -> None:
+    with pytest.warns(UserWarning, match="async handler 'coro'"):
+
+        @app.get("/a")
+        async def coro() -> dict[str, str]:
+            await asyncio.sleep(0)
+            return {"path": request.path}
+
+    assert TestClient(app).get("/a").json == {"path": "/a"}
+
+
+def test_async_handler_inside_a_running_loop(app: Lcore) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+
+        @app.get("/a")
+        async def coro() -> str:
+            await asyncio.sleep(0)
+            return f"in {request.path}"
+
+        @app.get("/boom")
+        async def boom() -> str:
+            raise LookupError("async failure")
+
+    async def main() -> tuple[int, str, int]:
+        client = TestClient(app)
+        ok = client.get("/a")
+        failed = client.get("/boom")
+        return ok.status_code, ok.text, failed.status_code
+
+    assert asyncio.run(main()) == (200, "in /a", 500)
+
+
+def test_wsgi_alias() -> None:
+    assert Lcore.wsgi is Lcore.__call__
