@@ -1,0 +1,276 @@
+"""The pure HTTP parsers of lcore.http."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from lcore import ClientError
+from lcore.http import (
+    decode_path,
+    epoch_now,
+    html_escape,
+    html_quote,
+    http_date,
+    max_age_seconds,
+    parse_auth,
+    parse_content_length,
+    parse_cookie_header,
+    parse_date,
+    parse_etag_list,
+    parse_options_header,
+    parse_qsl,
+    parse_range_header,
+)
+
+# -- Content-Length -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, -1), ("", -1), ("0", 0), ("5", 5), (" 5\t", 5), ("05", 5), ("9" * 18, int("9" * 18))],
+)
+def test_content_length_valid(value: str | None, expected: int) -> None:
+    assert parse_content_length(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["+5", "-5", "5_0", "5 0", "0x5", "5.0", "abc", "١٢", "٥", "1" * 19, "5\n", "\x00", " "],
+)
+def test_content_length_invalid(value: str) -> None:
+    with pytest.raises(ClientError) as info:
+        parse_content_length(value)
+    error = info.value
+    assert (error.status, error.type) == (400, "content_length_invalid")
+    assert error.detail == [
+        {
+            "loc": ["header", "Content-Length"],
+            "msg": "Content-Length must be a non-negative integer",
+            "type": "content_length_invalid",
+        }
+    ]
+
+
+# -- paths and query strings ----------------------------------------------------------------
+
+
+def test_decode_path() -> None:
+    assert decode_path("/plain") == "/plain"
+    assert decode_path("/caf\xc3\xa9") == "/café"
+    with pytest.raises(ClientError) as info:
+        decode_path("/\xc3")
+    assert (info.value.status, info.value.type) == (400, "path_invalid_utf8")
+
+
+@pytest.mark.parametrize(
+    ("qs", "pairs"),
+    [
+        ("", []),
+        ("a=1", [("a", "1")]),
+        ("a=1&a=2", [("a", "1"), ("a", "2")]),
+        ("a=1&&b=2&", [("a", "1"), ("b", "2")]),
+        ("flag", [("flag", "")]),
+        ("=v", [("", "v")]),
+        ("a=b=c", [("a", "b=c")]),
+        ("x=a+b%20c", [("x", "a b c")]),
+        ("%41%2B=%2b", [("A+", "+")]),
+        ("bad=%zz", [("bad", "%zz")]),
+        ("e=%C3%A9", [("e", "é")]),
+        ("raw=\xc3\xa9", [("raw", "é")]),  # unencoded UTF-8 bytes carried as latin-1
+    ],
+)
+def test_parse_qsl(qs: str, pairs: list[tuple[str, str]]) -> None:
+    assert parse_qsl(qs, 1000) == pairs
+
+
+def test_parse_qsl_field_limit() -> None:
+    assert len(parse_qsl("&".join(["a=1"] * 3), 3)) == 3
+    # Empty fields do not count against the limit.
+    assert len(parse_qsl("a=1&&&&b=2&&&", 2)) == 2
+    with pytest.raises(ClientError) as info:
+        parse_qsl("a=1&b=2&c=3", 2)
+    assert (info.value.status, info.value.type) == (413, "too_many_fields")
+    assert info.value.detail[0]["loc"] == ["query"]
+    with pytest.raises(ClientError) as info:
+        parse_qsl("a=1&b=2&c=3", 2, "body")
+    assert info.value.detail[0]["loc"] == ["body"]
+
+
+@pytest.mark.parametrize(("qs", "where"), [("a=%ff", "query"), ("%c3=1", "body")])
+def test_parse_qsl_invalid_utf8(qs: str, where: str) -> None:
+    with pytest.raises(ClientError) as info:
+        parse_qsl(qs, 10, where)
+    assert (info.value.status, info.value.type) == (400, f"{where}_invalid_utf8")
+    assert info.value.detail[0]["loc"] == [where]
+
+
+# -- options headers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", ("", {})),
+        ("Text/HTML", ("text/html", {})),
+        ("text/html; charset=UTF-8", ("text/html", {"charset": "UTF-8"})),
+        ('text/html; Charset="utf-8"', ("text/html", {"charset": "utf-8"})),
+        ("a/b; x; =y; k=v", ("a/b", {"k": "v"})),
+        ('a/b; name="a;b"; c=d', ("a/b", {"name": "a;b", "c": "d"})),
+        (r'a/b; n="q\"uote\\"', ("a/b", {"n": 'q"uote\\'})),
+        ('a/b; n="', ("a/b", {"n": '"'})),
+    ],
+)
+def test_parse_options_header(value: str, expected: tuple[str, dict[str, str]]) -> None:
+    assert parse_options_header(value) == expected
+
+
+# -- cookies -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "pairs"),
+    [
+        ("", []),
+        ("a=1", [("a", "1")]),
+        ("a=1; b=2", [("a", "1"), ("b", "2")]),
+        ('a="quoted value"', [("a", "quoted value")]),
+        ('a="', [("a", '"')]),
+        ("bad; a=1", [("a", "1")]),  # a bad pair does not hide the next one
+        ("=nameless; a=1", [("a", "1")]),
+        ("c=d=e", [("c", "d=e")]),
+        ("  d = 4 ", [("d", "4")]),
+        ("a=1; a=2", [("a", "1"), ("a", "2")]),
+        ("e=", [("e", "")]),
+        ("n=caf\xc3\xa9", [("n", "café")]),
+        ("bad=\xff; ok=1", [("ok", "1")]),
+        ("\xff=1; ok=1", [("ok", "1")]),
+    ],
+)
+def test_parse_cookie_header(header: str, pairs: list[tuple[str, str]]) -> None:
+    assert parse_cookie_header(header, 100) == pairs
+
+
+def test_parse_cookie_header_limit() -> None:
+    header = "; ".join(f"c{i}={i}" for i in range(50))
+    assert len(parse_cookie_header(header, 10)) == 10
+    assert parse_cookie_header(header, 10)[-1] == ("c9", "9")
+
+
+# -- auth --------------------------------------------------------------------------------------
+
+
+def basic(raw: bytes) -> str:
+    return "Basic " + base64.b64encode(raw).decode()
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (basic(b"user:pass"), ("user", "pass")),
+        (basic(b"user:pa:ss"), ("user", "pa:ss")),
+        (basic(b":"), ("", "")),
+        (basic("jürgen:ö".encode()), ("jürgen", "ö")),
+        ("basic " + base64.b64encode(b"u:p").decode(), ("u", "p")),
+        (basic(b"nocolon"), None),
+        (basic(b"\xff:x"), None),
+        ("Basic !!!notbase64", None),
+        ("Basic", None),
+        ("Basic ", None),
+        ("Bearer token", None),
+        ("", None),
+        ("Basic é", None),
+    ],
+)
+def test_parse_auth(header: str, expected: tuple[str, str] | None) -> None:
+    assert parse_auth(header) == expected
+
+
+# -- dates ---------------------------------------------------------------------------------------
+
+
+def test_http_date_formats() -> None:
+    assert http_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
+    assert http_date(0.0) == "Thu, 01 Jan 1970 00:00:00 GMT"
+    assert http_date(date(2030, 1, 2)) == "Wed, 02 Jan 2030 00:00:00 GMT"
+    assert http_date(datetime(2030, 1, 2, 3, 4, 5)) == "Wed, 02 Jan 2030 03:04:05 GMT"
+    cet = timezone(timedelta(hours=1))
+    assert http_date(datetime(2030, 1, 2, 3, 4, 5, tzinfo=cet)) == "Wed, 02 Jan 2030 02:04:05 GMT"
+    assert http_date("already formatted") == "already formatted"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Wed, 02 Jan 2030 00:00:00 GMT", 1893542400.0),
+        ("Wednesday, 02-Jan-30 00:00:00 GMT", 1893542400.0),
+        ("Wed Jan  2 00:00:00 2030", 1893542400.0),
+        ("Wed, 02 Jan 2030 01:00:00 +0100", 1893542400.0),
+        ("garbage", None),
+        ("", None),
+        ("Wed, 99 Foo 2030 00:00:00 GMT", None),
+    ],
+)
+def test_parse_date(value: str, expected: float | None) -> None:
+    assert parse_date(value) == expected
+
+
+def test_date_round_trip() -> None:
+    assert parse_date(http_date(1234567890)) == 1234567890.0
+
+
+# -- ranges and etags -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "ranges"),
+    [
+        ("bytes=0-9", [(0, 10)]),
+        ("bytes=10-", [(10, 50)]),
+        ("bytes=-5", [(45, 50)]),
+        ("bytes=-500", [(0, 50)]),
+        ("bytes=0-999", [(0, 50)]),
+        ("Bytes = 0-0", [(0, 1)]),
+        ("bytes=0-9, 20-29", [(0, 10), (20, 30)]),
+        ("bytes=5-2", []),
+        ("bytes=x-y", []),
+        ("bytes=-", []),
+        ("bytes=100-200", []),
+        ("bytes=-0", []),
+        ("bytes=٠-1", []),
+        ("bytes=1-٢", []),
+        ("items=0-1", []),
+        ("bytes=", []),
+        ("", []),
+        ("bytes=0-1=2", []),
+    ],
+)
+def test_parse_range_header(header: str, ranges: list[tuple[int, int]]) -> None:
+    assert list(parse_range_header(header, 50)) == ranges
+
+
+def test_parse_range_header_reads_at_most_100_specs() -> None:
+    header = "bytes=" + ",".join("0-0" for _ in range(500))
+    assert len(list(parse_range_header(header, 10))) == 100
+
+
+def test_parse_etag_list() -> None:
+    assert parse_etag_list(' "a", W/"b" ,, *') == ['"a"', 'W/"b"', "*"]
+    assert parse_etag_list("") == []
+    assert len(parse_etag_list(",".join(['"x"'] * 300))) == 100
+
+
+# -- escaping and small helpers ------------------------------------------------------------------
+
+
+def test_html_escape_and_quote() -> None:
+    assert html_escape('<a href="x">\'&') == "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;"
+    assert html_quote('a"\n\r\tb') == '"a&quot;&#10;&#13;&#9;b"'
+
+
+def test_max_age_and_clock() -> None:
+    assert max_age_seconds(timedelta(minutes=2)) == 120
+    assert max_age_seconds(5) == 5
+    assert isinstance(epoch_now(), float)

@@ -1,0 +1,181 @@
+"""Limits and the bounded body readers."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import pytest
+
+from lcore import ClientError, Lcore, Limits
+from lcore.limits import DEFAULT_LIMITS, BoundedInput, read_body
+
+
+class Trickle(io.BytesIO):
+    """A stream that hands out at most ``step`` bytes per read and counts reads."""
+
+    def __init__(self, data: bytes, step: int = 1) -> None:
+        super().__init__(data)
+        self.step = step
+        self.requested: list[int] = []
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.requested.append(-1 if size is None else size)
+        if size is None or size < 0:
+            size = self.step
+        return super().read(min(size, self.step))
+
+
+def check_error(info: pytest.ExceptionInfo[ClientError], status: int, error_type: str) -> None:
+    assert (info.value.status, info.value.type) == (status, error_type)
+    assert info.value.detail[0]["loc"] == ["body"]
+
+
+def test_limits_defaults_and_frozen() -> None:
+    assert DEFAULT_LIMITS == Limits(max_body=10 * 1024 * 1024, max_fields=1000, max_json_depth=64)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        DEFAULT_LIMITS.max_body = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [
+        ("request.max_body", "max_body"),
+        ("request.max_fields", "max_fields"),
+        ("request.max_json_depth", "max_json_depth"),
+    ],
+)
+def test_limits_follow_config_keys(key: str, field: str) -> None:
+    app = Lcore()
+    app.config[key] = 7
+    assert getattr(app.limits, field) == 7
+    other = {f.name for f in dataclasses.fields(Limits)} - {field}
+    for name in other:
+        assert getattr(app.limits, name) == getattr(DEFAULT_LIMITS, name)
+    for bad in (0, -1, "x", 1.5):
+        with pytest.raises(ValueError, match=key):
+            app.config[key] = bad
+    assert getattr(app.limits, field) == 7
+
+
+# -- BoundedInput --------------------------------------------------------------------------------
+
+
+def test_bounded_input_stops_at_content_length() -> None:
+    stream = io.BytesIO(b"abcdefgh")
+    reader = BoundedInput(stream, 5, 100)
+    assert reader.read(2) == b"ab"
+    assert reader.read() == b"cde"
+    assert reader.read() == b""
+    assert reader.read(10) == b""
+    assert stream.read() == b"fgh"
+
+
+def test_bounded_input_read_zero() -> None:
+    assert BoundedInput(io.BytesIO(b"abc"), 3, 100).read(0) == b""
+
+
+def test_bounded_input_gathers_short_reads() -> None:
+    stream = Trickle(b"abcdef", step=2)
+    assert BoundedInput(stream, 6, 100).read() == b"abcdef"
+    assert BoundedInput(Trickle(b"abcdef", 2), 6, 100).read(5) == b"abcde"
+
+
+def test_bounded_input_announced_length_over_limit() -> None:
+    with pytest.raises(ClientError) as info:
+        BoundedInput(io.BytesIO(b""), 101, 100)
+    check_error(info, 413, "body_too_large")
+    assert "100 bytes (request.max_body)" in info.value.msg
+
+
+def test_bounded_input_truncated() -> None:
+    reader = BoundedInput(io.BytesIO(b"abc"), 10, 100)
+    with pytest.raises(ClientError) as info:
+        reader.read()
+    check_error(info, 400, "body_truncated")
+
+
+def test_bounded_input_unsized_reads_to_eof_within_limit() -> None:
+    assert BoundedInput(Trickle(b"x" * 10, 3), -1, 10).read() == b"x" * 10
+    with pytest.raises(ClientError) as info:
+        BoundedInput(io.BytesIO(b"x" * 11), -1, 10).read()
+    check_error(info, 413, "body_too_large")
+
+
+def test_bounded_input_large_body_in_several_reads() -> None:
+    data = bytes(range(256)) * 1000  # larger than one internal read
+    stream = Trickle(data, step=100_000)
+    assert BoundedInput(stream, len(data), len(data)).read() == data
+    assert all(0 < size <= 64 * 1024 for size in stream.requested)
+
+
+# -- chunked ---------------------------------------------------------------------------------------
+
+
+def chunked(body: bytes, limit: int = 1000) -> bytes:
+    return read_body(io.BytesIO(body), -1, True, False, limit)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"0\r\n\r\n", b""),
+        (b"3\r\nabc\r\n0\r\n\r\n", b"abc"),
+        (b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", b"abcde"),
+        (b"A\r\n0123456789\r\n0\r\n\r\n", b"0123456789"),
+        (b"a;name=value\r\n0123456789\r\n0\r\n\r\n", b"0123456789"),
+        (b"3 \r\nabc\r\n0\r\n\r\n", b"abc"),
+        (b"0003\r\nabc\r\n0\r\n", b"abc"),
+        (b"3\r\na\r\n\r\n0\r\n\r\n", b"a\r\n"),
+    ],
+)
+def test_chunked_valid(raw: bytes, expected: bytes) -> None:
+    assert chunked(raw) == expected
+    assert read_body(Trickle(raw, 1), -1, True, False, 1000) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"zz\r\nabc\r\n0\r\n\r\n",  # not hex
+        b"\r\nabc\r\n0\r\n\r\n",  # empty size
+        b"-3\r\nabc\r\n0\r\n\r\n",
+        b"0x3\r\nabc\r\n0\r\n\r\n",
+        b"1" * 17 + b"\r\n",  # too many digits
+        b"3\r\nabcXY0\r\n\r\n",  # data not followed by CRLF
+        b"3\r\nab",  # ends inside data
+        b"3\r\nabc\r\n",  # ends before the last chunk
+        b"3",  # ends inside the size line
+        b"",
+        b"1" * 2000,  # a size line that never ends
+    ],
+)
+def test_chunked_malformed(raw: bytes) -> None:
+    with pytest.raises(ClientError) as info:
+        chunked(raw)
+    check_error(info, 400, "chunked_invalid")
+
+
+def test_chunked_over_limit() -> None:
+    with pytest.raises(ClientError) as info:
+        chunked(b"5\r\nabcde\r\n6\r\nfghijk\r\n0\r\n\r\n", limit=10)
+    check_error(info, 413, "body_too_large")
+    # A huge announced chunk is refused before any of it is read.
+    with pytest.raises(ClientError) as info:
+        chunked(b"ffffffffffffffff\r\n", limit=10)
+    check_error(info, 413, "body_too_large")
+    assert chunked(b"5\r\nabcde\r\n5\r\nfghij\r\n0\r\n\r\n", limit=10) == b"abcdefghij"
+
+
+# -- read_body ----------------------------------------------------------------------------------
+
+
+def test_read_body_dispatch() -> None:
+    assert read_body(io.BytesIO(b"abc"), 3, False, False, 100) == b"abc"
+    assert read_body(io.BytesIO(b"abc"), 0, False, False, 100) == b""
+    assert read_body(io.BytesIO(b"abc"), -1, False, False, 100) == b""
+    # A server that de-chunked the body (wsgi.input_terminated): read to EOF.
+    assert read_body(io.BytesIO(b"abc"), -1, True, True, 100) == b"abc"
+    assert read_body(io.BytesIO(b"abc"), -1, False, True, 100) == b"abc"
+    # With a Content-Length, it wins even when the input is terminated.
+    assert read_body(io.BytesIO(b"abcdef"), 2, False, True, 100) == b"ab"
