@@ -145,12 +145,23 @@ def set_backend(name: str) -> None:
         def dumps(value: object) -> str:
             return ujson_dumps(value, default=json_default, ensure_ascii=True)
 
-        _dumps, _loads = dumps, ujson_loads
+        def loads(text: str) -> Any:
+            # NOTE: ujson accepts NaN and Infinity, which are not JSON (RFC 8259 section 6).
+            # Outside strings, valid JSON has no 'N' or 'I': such text goes to the strict
+            # stdlib decoder.
+            if "N" in text or "I" in text:
+                return _decode(text)
+            return ujson_loads(text)
+
+        _dumps, _loads = dumps, loads
     else:
         raise ValueError(f"unknown json.backend {name!r}: use 'json' or 'ujson'")
 
 
-_NESTING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]')
+# NOTE: an unterminated string runs to the end of the data (and is refused by the parser
+# later). Requiring the closing quote made every later quote retry the scan to the end:
+# quadratic time on a body like '"' + '\\"' * n + '[' * 65.
+_NESTING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)|[\[{]|[\]}]', re.DOTALL)
 
 
 def check_depth(data: bytes, max_depth: int) -> None:

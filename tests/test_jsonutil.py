@@ -1,0 +1,177 @@
+"""The JSON backend, lcore's encoder and the bounded body decoder."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import sys
+from collections.abc import Iterator
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from lcore import ClientError, Lcore, TestClient, json_dumps, json_loads
+from lcore.jsonutil import check_depth, json_default, load_json_body, set_backend
+
+
+@dataclasses.dataclass
+class Item:
+    name: str
+    tags: list[str]
+    when: date
+
+
+class Color(enum.Enum):
+    RED = "red"
+
+
+@pytest.fixture(params=["json", "ujson"])
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    set_backend(request.param)
+    try:
+        yield request.param
+    finally:
+        set_backend("json")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            Item("a", ["x"], date(2024, 1, 2)),
+            {"name": "a", "tags": ["x"], "when": date(2024, 1, 2)},
+        ),
+        (datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc), "2024-01-02T03:04:05+00:00"),
+        (date(2024, 1, 2), "2024-01-02"),
+        (time(3, 4), "03:04:00"),
+        (UUID(int=1), "00000000-0000-0000-0000-000000000001"),
+        (Decimal("1.10"), "1.10"),
+        (Color.RED, "red"),
+        (frozenset({1}), [1]),
+        ((1, 2), [1, 2]),
+    ],
+)
+def test_json_default(value: Any, expected: Any) -> None:
+    assert json_default(value) == expected
+
+
+def test_json_default_refuses_others() -> None:
+    with pytest.raises(TypeError, match="object is not JSON serializable"):
+        json_default(object())
+    with pytest.raises(TypeError):
+        json_default(Item)  # a dataclass type, not an instance
+
+
+def test_json_dumps_compact_and_rich_types(backend: str) -> None:
+    value = {"item": Item("é", ["t"], date(2024, 1, 2)), "set": {3}, "n": None, "b": True}
+    assert json_loads(json_dumps(value)) == {
+        "item": {"name": "é", "tags": ["t"], "when": "2024-01-02"},
+        "set": [3],
+        "n": None,
+        "b": True,
+    }
+    assert json_dumps({"a": [1, 2]}) == '{"a":[1,2]}'
+    assert json_dumps("é") == '"\\u00e9"'
+    with pytest.raises(TypeError):
+        json_dumps({"x": object()})
+
+
+def test_json_dumps_refuses_nan() -> None:
+    with pytest.raises(ValueError):
+        json_dumps(float("nan"))
+
+
+def test_json_loads_str_and_bytes(backend: str) -> None:
+    assert json_loads('{"a": [1, "I", "N"]}') == {"a": [1, "I", "N"]}
+    assert json_loads(b'{"a": 1}') == {"a": 1}
+    assert json_loads(" [1] ") == [1]
+
+
+@pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"a": -Infinity}', "[1,]", "1 2", "", "{"])
+def test_json_loads_refuses_invalid(backend: str, text: str) -> None:
+    with pytest.raises(ValueError):
+        json_loads(text)
+
+
+def test_set_backend_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="unknown json.backend"):
+        set_backend("simplejson")
+    monkeypatch.setitem(sys.modules, "ujson", None)
+    with pytest.raises(ImportError, match=r"lcore\[speed\]"):
+        set_backend("ujson")
+
+
+def test_json_backend_config_key(backend: str) -> None:
+    app = Lcore()
+    app.config["json.backend"] = backend
+    app.get("/", callback=lambda: {"when": date(2024, 1, 2)})
+    assert TestClient(app).get("/").json == {"when": "2024-01-02"}
+    with pytest.raises(ValueError):
+        app.config["json.backend"] = "other"
+
+
+# -- the bounded body decoder ------------------------------------------------------------------
+
+
+def test_load_json_body(backend: str) -> None:
+    assert load_json_body(b'{"a": [1, {"b": null}]}', 64) == {"a": [1, {"b": None}]}
+    assert load_json_body('["\u00e9"]'.encode(), 64) == ["é"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"{nope", b"NaN", b'{"a": NaN}', b"[Infinity]", b"\xff\xfe", b'"\xc3"', b"", b"[1] [2]"],
+)
+def test_load_json_body_invalid(backend: str, data: bytes) -> None:
+    with pytest.raises(ClientError) as info:
+        load_json_body(data, 64)
+    assert (info.value.status, info.value.type) == (400, "json_invalid")
+    assert info.value.detail[0]["loc"] == ["body"]
+
+
+@pytest.mark.parametrize(
+    ("data", "depth", "ok"),
+    [
+        (b"[[[]]]", 3, True),
+        (b"[[[[]]]]", 3, False),
+        (b'[{"a": [1]}]', 3, True),
+        (b'[{"a": [[1]]}]', 3, False),
+        (b'["[[[[[[", "{{{{{{"]', 1, True),  # brackets inside strings do not count
+        (b'["\\"[[[[", "]"]', 1, True),  # nor after an escaped quote
+        (b"[[], [], [], [], []]", 1, False),
+        (b"[[], [], [], [], []]", 2, True),
+    ],
+)
+def test_check_depth(data: bytes, depth: int, ok: bool) -> None:
+    if ok:
+        check_depth(data, depth)
+        return
+    with pytest.raises(ClientError) as info:
+        check_depth(data, depth)
+    assert (info.value.status, info.value.type) == (400, "json_too_deep")
+    assert f"deeper than {depth} (request.max_json_depth)" in info.value.msg
+
+
+def test_very_deep_json_never_recurses(backend: str) -> None:
+    data = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(ClientError) as info:
+        load_json_body(data, 64)
+    assert info.value.type == "json_too_deep"
+    # Even with a huge limit the parser's RecursionError becomes a client error.
+    with pytest.raises(ClientError) as info:
+        load_json_body(data, 1_000_000)
+    assert info.value.status == 400
+
+
+@pytest.mark.parametrize("tail", [b"", b"\\", b"\\\n"])
+def test_unterminated_string_is_invalid_not_too_deep(tail: bytes) -> None:
+    # An unterminated string runs to the end: the brackets after it are inside it. (The
+    # scan used to restart at every escaped quote: quadratic time, and json_too_deep.)
+    data = b'"' + b'\\"' * 20_000 + b"[" * 65 + tail
+    check_depth(data, 64)
+    with pytest.raises(ClientError) as info:
+        load_json_body(data, 64)
+    assert info.value.type == "json_invalid"
