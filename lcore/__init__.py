@@ -49,6 +49,7 @@ from .http import html_escape, html_quote, http_date, parse_auth, parse_date, pa
 from .jsonutil import json_dumps, json_loads
 from .limits import Limits
 from .middleware.base import Middleware, MiddlewareHook, MiddlewarePipeline
+from .params import Body, Cookie, Header, Param, Path, Query
 from .plugins import JSONPlugin, Plugin
 from .request import BaseRequest, Request
 from .response import BaseResponse, HTTPError, HTTPResponse, Response, abort, redirect
@@ -84,12 +85,15 @@ __all__ = [
     "AppStack",
     "BaseRequest",
     "BaseResponse",
+    "Body",
     "ClientError",
     "ConfigDict",
     "ConfigError",
+    "Cookie",
     "FormsDict",
     "HTTPError",
     "HTTPResponse",
+    "Header",
     "HeaderDict",
     "JSONPlugin",
     "Lcore",
@@ -103,8 +107,11 @@ __all__ = [
     "MiddlewarePipeline",
     "MultiDict",
     "MultipartError",
+    "Param",
+    "Path",
     "Plugin",
     "PluginError",
+    "Query",
     "Request",
     "RequestContext",
     "Response",

@@ -33,6 +33,7 @@ from .hooks import HookRegistry
 from .jsonutil import json_dumps, set_backend
 from .limits import Limits
 from .middleware.base import Middleware, MiddlewarePipeline, NextHandler
+from .params import Binder, HandlerSpec, analyze_handler, compile_binder
 from .plugins import JSONPlugin, is_json_value
 from .request import Request, TrustedProxies
 from .response import HTTPError, HTTPResponse, Response
@@ -57,6 +58,8 @@ def _logger() -> logging.Logger:
 
 
 _NO_BODY_STATUS = frozenset({204, 304})
+#: The Python type each built-in wildcard filter produces (custom filters: object).
+_FILTER_TYPES: dict[str, type[Any]] = {"re": str, "path": str, "int": int, "float": float}
 _DEFAULT_CT = "text/html; charset=UTF-8"
 
 
@@ -133,6 +136,9 @@ class Route:
         #: The route this one was copied from when its app was mounted.
         self.mounted_from: Route | None = None
         self.mount_prefix: str = ""
+        #: Each URL wildcard and the type its filter produces (set when registered).
+        self.path_types: dict[str, type[Any]] = {}
+        self._spec: HandlerSpec | None = None
         self.call: Callable[..., Any] = self._compile_call
         self.handle: NextHandler = self._compile_handle
         #: True once compiled when a request may call :attr:`call` directly (no post
@@ -149,10 +155,40 @@ class Route:
         self.prepare()
         return self.handle(context)
 
+    @property
+    def spec(self) -> HandlerSpec:
+        """The analysed signature of the handler (parameters, return type, docstring).
+
+        Raises:
+            NameError: An annotation names something that does not exist.
+            TypeError: A parameter type lcore cannot read, without a default.
+        """
+        if self._spec is None:
+            self._spec = analyze_handler(self.callback, self.path_types)
+        return self._spec
+
+    def analyze(self) -> None:
+        """Analyse the handler now; a forward reference that cannot be resolved yet is
+        retried at the first request.
+
+        Raises:
+            TypeError: A parameter type lcore cannot read, without a default.
+        """
+        try:
+            _ = self.spec
+        except NameError:
+            self._spec = None
+
     def _build_call(self) -> Callable[..., Any]:
         callback = self.callback
         if inspect.iscoroutinefunction(callback):
             callback = _sync_callback(callback)
+        binder = compile_binder(self.spec) if self.mounted_from is None else None
+        if binder is not None:
+            callback = _bound_callback(callback, binder)
+        status = self.config.get("status")
+        if status is not None:
+            callback = _with_status(callback, int(status))
         for plugin in reversed(self.all_plugins()):
             try:
                 if hasattr(plugin, "apply"):
@@ -229,6 +265,30 @@ class Route:
 
     def __repr__(self) -> str:
         return f"<Route {self.method} {self.rule!r} -> {getattr(self.callback, '__name__', '?')}>"
+
+
+def _bound_callback(callback: Callable[..., Any], binder: Binder) -> Callable[..., Any]:
+    """Call ``callback`` with the parameters the binder reads from the request."""
+
+    def call_bound(**url_args: Any) -> Any:
+        context = _current.get()
+        assert context is not None
+        return callback(**binder(context.request, url_args))
+
+    return call_bound
+
+
+def _with_status(callback: Callable[..., Any], status: int) -> Callable[..., Any]:
+    """Answer with the route's ``status`` option when the handler returns normally."""
+
+    def call_with_status(*args: Any, **kwargs: Any) -> Any:
+        result = callback(*args, **kwargs)
+        context = _current.get()
+        if context is not None and not isinstance(result, HTTPResponse):
+            context.response.status = status
+        return result
+
+    return call_with_status
 
 
 class RouteReset(Exception):
@@ -546,7 +606,11 @@ class Lcore:
         Raises:
             RouteError: The same method and rule are already registered.
         """
-        self.router.add(route.rule, route.method, route, name=route.name)
+        parsed = self.router.add(route.rule, route.method, route, name=route.name)
+        route.path_types = {
+            name: _FILTER_TYPES.get(mode, object) for name, mode, _ in parsed.wildcards()
+        }
+        route.analyze()
         self.routes.append(route)
 
     def add_route_filter(

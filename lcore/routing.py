@@ -107,6 +107,7 @@ class _Wildcard:
     to_python: Callable[[str], Any]
     to_url: Callable[[Any], str]
     is_path: bool
+    mode: str = "re"
 
 
 @dataclass(slots=True)
@@ -118,6 +119,14 @@ class ParsedRule:
     regex: str
     static: bool
     names: tuple[str | None, ...]
+
+    def wildcards(self) -> list[tuple[str, str, str]]:
+        """``(name, filter, regex)`` of each named wildcard, in order."""
+        return [
+            (t.name, t.mode, t.pattern)
+            for t in self.tokens
+            if not isinstance(t, str) and t.name is not None
+        ]
 
     def literal_prefix(self) -> str:
         """The literal text before the first wildcard."""
@@ -216,7 +225,7 @@ class Router(Generic[T]):
             if factory is None:
                 raise RouterUnknownModeError(f"unknown filter {mode!r} in rule {rule!r}")
             pattern, to_python, to_url = factory(conf or "")
-            wildcard = _Wildcard(name, pattern, to_python, to_url, mode == "path")
+            wildcard = _Wildcard(name, pattern, to_python, to_url, mode == "path", mode)
             tokens.append(wildcard)
             names.append(name)
             regex.append(f"({_noncapturing(pattern)})")
@@ -236,8 +245,8 @@ class Router(Generic[T]):
         static = all(isinstance(t, str) for t in tokens)
         return ParsedRule(rule, tokens, source, static, tuple(names))
 
-    def add(self, rule: str, method: str, target: T, name: str | None = None) -> None:
-        """Add a target for ``method`` on ``rule``.
+    def add(self, rule: str, method: str, target: T, name: str | None = None) -> ParsedRule:
+        """Add a target for ``method`` on ``rule``; returns the parsed rule.
 
         Raises:
             RouteError: The same method is already registered for an equivalent rule.
@@ -254,7 +263,7 @@ class Router(Generic[T]):
                 raise RouteError(f"route {method} {rule!r} is already registered")
             targets[method] = target
             self.rules[rule][method] = target
-            return
+            return parsed
         dynamic = self._dynamic.get(parsed.regex)
         if dynamic is None:
             converters: list[tuple[str, Callable[[str], Any]] | None] = []
@@ -273,6 +282,7 @@ class Router(Generic[T]):
             )
         dynamic.targets[method] = target
         self.rules[rule][method] = target
+        return parsed
 
     def _index(self, parsed: ParsedRule) -> _Node[T]:
         """The trie node for the rule's leading, fully static path segments."""

@@ -1,0 +1,571 @@
+"""Strict, bounded converters from wire values (text or JSON) to Python types.
+
+A converter is built once per annotation and called per request. It returns the converted
+value, or raises :class:`Invalid` listing every problem inside it, so one pass reports
+them all (and the success path allocates nothing extra). Text grammars are ASCII-only and
+length-capped: no ``int('+5_0')`` surprises and no 10,000-digit numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+import re
+import sys
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from uuid import UUID
+
+from .errors import ErrorDetail
+
+__all__ = [
+    "Constraints",
+    "Converter",
+    "Invalid",
+    "Loc",
+    "build_converter",
+    "is_typeddict",
+    "unwrap_annotated",
+]
+
+Loc = tuple[str | int, ...]
+Converter = Callable[[Any], Any]
+
+
+class Invalid(Exception):
+    """Raised by a converter: every problem found, each with its location relative to
+    the value converted (``()`` for the value itself, ``("tags", 0)`` inside it)."""
+
+    __slots__ = ("problems",)
+
+    def __init__(self, problems: list[tuple[Loc, str, str]]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+    @classmethod
+    def one(cls, msg: str, kind: str) -> Invalid:
+        """A single problem with the value itself."""
+        return cls([((), msg, kind)])
+
+    def details(self, loc: Loc) -> list[ErrorDetail]:
+        """The problems as error-shape entries under ``loc``."""
+        return [
+            {"loc": [*loc, *where], "msg": msg, "type": kind} for where, msg, kind in self.problems
+        ]
+
+
+#: Longest text accepted for a number, UUID or date (a bound, not a format rule).
+MAX_SCALAR_TEXT = 64
+_INT_TEXT = re.compile(r"-?[0-9]{1,20}")
+_FLOAT_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?")
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Constraints:
+    """Bounds declared with a marker (``Query(ge=1)``) or on a dataclass field."""
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f) is not None for f in self.__slots__)
+
+
+NO_CONSTRAINTS = Constraints()
+
+
+def unwrap_annotated(tp: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Split ``Annotated[T, m1, m2]`` into ``(T, (m1, m2))``; other types pass through."""
+    if get_origin(tp) is typing.Annotated:
+        args = get_args(tp)
+        return args[0], tuple(args[1:])
+    return tp, ()
+
+
+def is_typeddict(tp: Any) -> bool:
+    """Whether ``tp`` is a TypedDict class (typing's or typing_extensions')."""
+    return isinstance(tp, type) and hasattr(tp, "__total__") and hasattr(tp, "__annotations__")
+
+
+def _constraints_of(metadata: Sequence[Any]) -> Constraints:
+    for item in metadata:
+        found = getattr(item, "constraints", None)
+        if isinstance(found, Constraints):
+            return found
+    return NO_CONSTRAINTS
+
+
+# -- scalars ------------------------------------------------------------------------------
+
+
+def _text_int(value: Any) -> Any:
+    if type(value) is int:
+        return value
+    if isinstance(value, str):
+        if _INT_TEXT.fullmatch(value):
+            return int(value)
+        raise Invalid.one("expected an integer", "int_parsing")
+    raise Invalid.one("expected an integer", "int_type")
+
+
+def _json_int(value: Any) -> Any:
+    if type(value) is int:
+        if -(10**20) < value < 10**20:
+            return value
+        raise Invalid.one("integer out of range", "int_range")
+    if type(value) is float and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    raise Invalid.one("expected an integer", "int_type")
+
+
+def _text_float(value: Any) -> Any:
+    if isinstance(value, str):
+        if len(value) <= MAX_SCALAR_TEXT and _FLOAT_TEXT.fullmatch(value):
+            number = float(value)
+            if number not in (float("inf"), float("-inf")):
+                return number
+        raise Invalid.one("expected a number", "float_parsing")
+    return _json_float(value)
+
+
+def _json_float(value: Any) -> Any:
+    if type(value) is float:
+        return value
+    if type(value) is int:
+        return float(value)
+    raise Invalid.one("expected a number", "float_type")
+
+
+def _text_bool(value: Any) -> Any:
+    if type(value) is bool:
+        return value
+    if isinstance(value, str):
+        text = value.lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise Invalid.one("expected a boolean (true/false, 1/0, yes/no, on/off)", "bool_parsing")
+
+
+def _json_bool(value: Any) -> Any:
+    if type(value) is bool:
+        return value
+    raise Invalid.one("expected a boolean", "bool_type")
+
+
+def _any_str(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    raise Invalid.one("expected a string", "string_type")
+
+
+def _decimal(value: Any) -> Any:
+    if type(value) is int or (type(value) is float and not math.isnan(value)):
+        return Decimal(str(value))
+    if isinstance(value, str) and len(value) <= MAX_SCALAR_TEXT and _FLOAT_TEXT.fullmatch(value):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            pass
+    raise Invalid.one("expected a decimal number", "decimal_parsing")
+
+
+def _uuid(value: Any) -> Any:
+    if isinstance(value, str) and len(value) <= MAX_SCALAR_TEXT and value.isascii():
+        try:
+            return UUID(value)
+        except ValueError:
+            pass
+    raise Invalid.one("expected a UUID", "uuid_parsing")
+
+
+def _iso(parse: Callable[[str], Any], kind: str, label: str) -> Converter:
+    def convert(value: Any) -> Any:
+        if isinstance(value, str) and len(value) <= MAX_SCALAR_TEXT and value.isascii():
+            try:
+                return parse(value)
+            except ValueError:
+                pass
+        raise Invalid.one(f"expected an ISO 8601 {label}", kind)
+
+    return convert
+
+
+def _date_only(text: str) -> date:
+    if len(text) != 10:
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
+_SCALARS_TEXT: dict[Any, Converter] = {
+    int: _text_int,
+    float: _text_float,
+    bool: _text_bool,
+    str: _any_str,
+    Decimal: _decimal,
+    UUID: _uuid,
+    datetime: _iso(datetime.fromisoformat, "datetime_parsing", "date-time"),
+    date: _iso(_date_only, "date_parsing", "date"),
+    time: _iso(time.fromisoformat, "time_parsing", "time"),
+}
+_SCALARS_JSON: dict[Any, Converter] = {
+    **_SCALARS_TEXT,
+    int: _json_int,
+    float: _json_float,
+    bool: _json_bool,
+}
+
+
+def _enum_converter(tp: type[enum.Enum]) -> Converter:
+    by_value: dict[Any, enum.Enum] = {}
+    for member in tp:
+        by_value[member.value] = member
+        by_value.setdefault(str(member.value), member)
+    choices = ", ".join(repr(m.value) for m in tp)
+
+    def convert(value: Any) -> Any:
+        if type(value) is not bool:
+            try:
+                member = by_value.get(value)
+            except TypeError:  # an unhashable JSON value
+                member = None
+            if member is not None:
+                return member
+        raise Invalid.one(f"expected one of {choices}", "enum")
+
+    return convert
+
+
+def _literal_converter(choices: tuple[Any, ...]) -> Converter:
+    by_text: dict[str, Any] = {}
+    for choice in choices:
+        by_text.setdefault(str(choice).lower() if type(choice) is bool else str(choice), choice)
+    label = ", ".join(repr(c) for c in choices)
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            if value in by_text:
+                return by_text[value]
+        else:
+            for choice in choices:
+                if type(choice) is type(value) and choice == value:
+                    return choice
+        raise Invalid.one(f"expected one of {label}", "literal_error")
+
+    return convert
+
+
+# -- constraints --------------------------------------------------------------------------
+
+
+def _length_of(value: object) -> int | None:
+    if isinstance(value, str | list | tuple | dict):
+        return len(value)  # pyright: ignore[reportUnknownArgumentType]
+    return None
+
+
+def _number_of(value: object) -> int | float | Decimal | None:
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def _constrained(convert: Converter, rules: Constraints) -> Converter:
+    pattern = re.compile(rules.pattern) if rules.pattern is not None else None
+
+    def check(value: Any) -> Any:
+        result: object = convert(value)
+        number = _number_of(result)
+        if number is not None:
+            if rules.ge is not None and number < rules.ge:
+                raise Invalid.one(f"must be >= {rules.ge}", "greater_than_equal")
+            if rules.gt is not None and number <= rules.gt:
+                raise Invalid.one(f"must be > {rules.gt}", "greater_than")
+            if rules.le is not None and number > rules.le:
+                raise Invalid.one(f"must be <= {rules.le}", "less_than_equal")
+            if rules.lt is not None and number >= rules.lt:
+                raise Invalid.one(f"must be < {rules.lt}", "less_than")
+        size = _length_of(result)
+        if size is not None:
+            if rules.min_length is not None and size < rules.min_length:
+                raise Invalid.one(
+                    f"must have at least {rules.min_length} items/characters",
+                    "too_short",
+                )
+            if rules.max_length is not None and size > rules.max_length:
+                raise Invalid.one(
+                    f"must have at most {rules.max_length} items/characters",
+                    "too_long",
+                )
+        if pattern is not None and isinstance(result, str) and pattern.search(result) is None:
+            raise Invalid.one(f"must match {rules.pattern!r}", "string_pattern_mismatch")
+        return result
+
+    return check
+
+
+# -- containers and models ----------------------------------------------------------------
+
+
+def _nested(key: str | int, invalid: Invalid) -> list[tuple[Loc, str, str]]:
+    """``invalid``'s problems, located under ``key``."""
+    return [((key, *where), msg, kind) for where, msg, kind in invalid.problems]
+
+
+def _list_converter(item: Converter, container: type[Any]) -> Converter:
+    def convert(value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise Invalid.one("expected a list", "list_type")
+        elements = typing.cast("Sequence[Any]", value)
+        out: list[Any] = []
+        problems: list[tuple[Loc, str, str]] | None = None
+        for index, element in enumerate(elements):
+            try:
+                out.append(item(element))
+            except Invalid as invalid:
+                problems = problems or []
+                problems.extend(
+                    ((index, *where), msg, kind) for where, msg, kind in invalid.problems
+                )
+        if problems:
+            raise Invalid(problems)
+        return out if container is list else container(out)
+
+    return convert
+
+
+def _dict_converter(value_converter: Converter) -> Converter:
+    def convert(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise Invalid.one("expected an object", "dict_type")
+        mapping: dict[Any, Any] = value  # pyright: ignore[reportUnknownVariableType]
+        out: dict[str, Any] = {}
+        problems: list[tuple[Loc, str, str]] | None = None
+        for key, element in mapping.items():
+            name = str(key)
+            try:
+                out[name] = value_converter(element)
+            except Invalid as invalid:
+                problems = problems or []
+                problems.extend(
+                    ((name, *where), msg, kind) for where, msg, kind in invalid.problems
+                )
+        if problems:
+            raise Invalid(problems)
+        return out
+
+    return convert
+
+
+_MISSING = dataclasses.MISSING
+
+
+def _model_converter(
+    fields: list[tuple[str, Converter, bool, Callable[[], Any] | None]],
+    build: Callable[[dict[str, Any]], Any],
+) -> Converter:
+    """Convert a JSON object into a dataclass or TypedDict.
+
+    ``fields`` holds ``(name, converter, required, default_factory)``.
+    """
+
+    def convert(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise Invalid.one("expected an object", "model_type")
+        source: dict[str, Any] = value  # pyright: ignore[reportUnknownVariableType]
+        out: dict[str, Any] = {}
+        problems: list[tuple[Loc, str, str]] | None = None
+        for name, converter, required, default in fields:
+            if name in source:
+                try:
+                    out[name] = converter(source[name])
+                except Invalid as invalid:
+                    problems = problems or []
+                    problems.extend(_nested(name, invalid))
+            elif required:
+                problems = problems or []
+                problems.append(((name,), "field required", "missing"))
+            elif default is not None:
+                out[name] = default()
+        if problems:
+            raise Invalid(problems)
+        return build(out)
+
+    return convert
+
+
+class _Lazy:
+    """A converter placeholder for recursive models, filled once the model is built."""
+
+    __slots__ = ("target",)
+
+    def __init__(self) -> None:
+        self.target: Converter | None = None
+
+    def __call__(self, value: Any) -> Any:
+        assert self.target is not None
+        return self.target(value)
+
+
+def _dataclass_converter(tp: type[Any], cache: dict[Any, Converter]) -> Converter:
+    placeholder = _Lazy()
+    cache[tp] = placeholder
+    hints = get_type_hints(tp, include_extras=True)
+    fields: list[tuple[str, Converter, bool, Callable[[], Any] | None]] = []
+    for fld in dataclasses.fields(tp):
+        if not fld.init:
+            continue
+        converter = _build(hints.get(fld.name, Any), False, cache)
+        required = fld.default is _MISSING and fld.default_factory is _MISSING
+        default: Callable[[], Any] | None = None
+        if fld.default_factory is not _MISSING:
+            default = fld.default_factory
+        elif fld.default is not _MISSING:
+            default = _constant(fld.default)
+        fields.append((fld.name, converter, required, default))
+
+    def build(values: dict[str, Any]) -> Any:
+        return tp(**values)
+
+    placeholder.target = _model_converter(fields, build)
+    cache[tp] = placeholder.target
+    return placeholder.target
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def _typeddict_converter(tp: type[Any], cache: dict[Any, Converter]) -> Converter:
+    placeholder = _Lazy()
+    cache[tp] = placeholder
+    hints = get_type_hints(tp, include_extras=True)
+    required_keys: frozenset[str] = getattr(tp, "__required_keys__", frozenset(hints))
+    wrappers = _required_wrappers()
+    fields: list[tuple[str, Converter, bool, Callable[[], Any] | None]] = []
+    for name, annotation in hints.items():
+        inner = annotation
+        # NotRequired/Required wrappers are already reflected in __required_keys__.
+        while get_origin(inner) in wrappers:
+            inner = get_args(inner)[0]
+        fields.append((name, _build(inner, False, cache), name in required_keys, None))
+    placeholder.target = _model_converter(fields, dict)
+    cache[tp] = placeholder.target
+    return placeholder.target
+
+
+def _required_wrappers() -> frozenset[Any]:
+    """``Required``/``NotRequired`` of typing (3.11+) and of typing_extensions, if loaded."""
+    found: set[Any] = set()
+    for module in (typing, sys.modules.get("typing_extensions")):
+        for name in ("Required", "NotRequired"):
+            wrapper = getattr(module, name, None)
+            if wrapper is not None:
+                found.add(wrapper)
+    return frozenset(found)
+
+
+def _optional(convert: Converter) -> Converter:
+    def maybe(value: Any) -> Any:
+        if value is None:
+            return None
+        return convert(value)
+
+    return maybe
+
+
+def _union(options: list[Converter]) -> Converter:
+    def first(value: Any) -> Any:
+        failures: list[Invalid] = []
+        for option in options:
+            try:
+                return option(value)
+            except Invalid as invalid:
+                failures.append(invalid)
+        raise failures[0] if failures else Invalid.one("no union member matched", "union")
+
+    return first
+
+
+def _build(tp: Any, text: bool, cache: dict[Any, Converter]) -> Converter:
+    tp, metadata = unwrap_annotated(tp)
+    rules = _constraints_of(metadata)
+    converter = _build_plain(tp, text, cache)
+    return _constrained(converter, rules) if rules else converter
+
+
+def _build_plain(tp: Any, text: bool, cache: dict[Any, Converter]) -> Converter:
+    if tp is Any or tp is object:
+        return _identity
+    scalars = _SCALARS_TEXT if text else _SCALARS_JSON
+    found = scalars.get(tp)
+    if found is not None:
+        return found
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args: list[Any] = [a for a in get_args(tp) if a is not type(None)]
+        inner = (
+            _build(args[0], text, cache)
+            if len(args) == 1
+            else _union([_build(a, text, cache) for a in args])
+        )
+        return _optional(inner) if len(args) < len(get_args(tp)) else inner
+    if origin is Literal:
+        return _literal_converter(get_args(tp))
+    if origin in (list, tuple, set, frozenset, Sequence):
+        args = list(get_args(tp))
+        item = _build(args[0], text, cache) if args else _identity
+        container: type[Any] = list if origin is Sequence else origin
+        return _list_converter(item, container)
+    if origin in (dict, Mapping):
+        args = list(get_args(tp))
+        return _dict_converter(_build(args[1], text, cache) if len(args) == 2 else _identity)
+    if isinstance(tp, type):
+        cls: type[Any] = tp
+        found_class = _build_class(cls, cache)
+        if found_class is not None:
+            return found_class
+    raise TypeError(f"lcore cannot validate values of type {tp!r}")
+
+
+def _build_class(tp: type[Any], cache: dict[Any, Converter]) -> Converter | None:
+    if tp in cache:
+        return cache[tp]
+    if issubclass(tp, enum.Enum):
+        return _enum_converter(tp)
+    if dataclasses.is_dataclass(tp):
+        return _dataclass_converter(tp, cache)
+    if is_typeddict(tp):
+        return _typeddict_converter(tp, cache)
+    if tp is list:
+        return _list_converter(_identity, list)
+    if tp is dict:
+        return _dict_converter(_identity)
+    return None
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def build_converter(tp: Any, text: bool) -> Converter:
+    """A converter for annotation ``tp``; ``text`` for query/header/cookie/path values.
+
+    Raises:
+        TypeError: A type lcore cannot validate.
+        NameError: A forward reference that cannot be resolved yet.
+    """
+    return _build(tp, text, {})
