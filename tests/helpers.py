@@ -108,3 +108,29 @@ def assert_error_shape(payload: Any, status: int, error_type: str | None = None)
     assert isinstance(item["loc"], list)
     assert isinstance(item["msg"], str) and item["msg"]
     assert item["type"] == error_type
+
+
+def send(
+    app: Any, path: str = "/", method: str = "GET", body: bytes = b"", **extra: Any
+) -> RawResult:
+    """Call ``app`` directly with a raw environ (see :func:`make_environ`)."""
+    return call_raw(app, make_environ(path, method, body, **extra))
+
+
+def expect_error(result: RawResult, status: int, error_type: str | None = None) -> Any:
+    """Check a JSON error answer; returns its payload."""
+    import json
+
+    assert result.status_code == status, result.body
+    assert result.header("Content-Type") == "application/json"
+    payload = json.loads(result.body)
+    assert_error_shape(payload, status, error_type)
+    return payload
+
+
+def expect_json(result: RawResult, status: int = 200) -> Any:
+    """Check a JSON success answer; returns its payload."""
+    import json
+
+    assert result.status_code == status, result.body
+    return json.loads(result.body)

@@ -1,0 +1,1 @@
+"""Bad input, one test per case: each pins the exact status and error type."""

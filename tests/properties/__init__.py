@@ -1,0 +1,1 @@
+"""Hypothesis properties of the parsers, the body readers and the router."""

@@ -1,0 +1,162 @@
+"""Bad request bodies: framing, Content-Length, truncation, size limits, chunked encoding."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from lcore import Lcore
+from tests.helpers import RawResult, expect_error, expect_json, send
+
+# -- Content-Length ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("abc", id="letters"),
+        pytest.param("12a", id="digits-then-letters"),
+        pytest.param("-1", id="negative"),
+        pytest.param("+5", id="plus-sign"),
+        pytest.param("5_0", id="underscore"),
+        pytest.param("1" * 30, id="30-digits"),
+        pytest.param("١٢", id="arabic-indic-digits"),
+        pytest.param("５", id="fullwidth-digit"),
+        pytest.param("0x10", id="hex"),
+        pytest.param("5.0", id="decimal"),
+        pytest.param("5, 5", id="repeated"),
+    ],
+)
+def test_malformed_content_length(target: Lcore, value: str) -> None:
+    result = send(target, "/body", "POST", b"hello", CONTENT_LENGTH=value)
+    payload = expect_error(result, 400, "content_length_invalid")
+    assert payload["detail"][0]["loc"] == ["header", "Content-Length"]
+
+
+def test_truncated_body(target: Lcore) -> None:
+    result = send(target, "/body", "POST", b"only ten b", CONTENT_LENGTH="100")
+    expect_error(result, 400, "body_truncated")
+
+
+def test_body_longer_than_content_length_is_cut(target: Lcore) -> None:
+    result = send(target, "/body", "POST", b"abcdefgh", CONTENT_LENGTH="3")
+    assert expect_json(result) == {"length": 3, "head": "abc"}
+
+
+def test_body_over_max_body(target: Lcore) -> None:
+    target.config["request.max_body"] = 64
+    result = send(target, "/body", "POST", b"x" * 65, CONTENT_LENGTH="65")
+    payload = expect_error(result, 413, "body_too_large")
+    assert payload["detail"][0]["msg"] == "Request body exceeds 64 bytes (request.max_body)"
+
+
+def test_announced_length_over_max_body_is_refused_before_reading(target: Lcore) -> None:
+    target.config["request.max_body"] = 64
+
+    class NeverRead(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            raise AssertionError("the body must not be read")
+
+    result = send(
+        target, "/body", "POST", CONTENT_LENGTH=str(10**15), **{"wsgi.input": NeverRead()}
+    )
+    expect_error(result, 413, "body_too_large")
+
+
+def test_body_at_max_body_is_accepted(target: Lcore) -> None:
+    target.config["request.max_body"] = 64
+    result = send(target, "/body", "POST", b"x" * 64, CONTENT_LENGTH="64")
+    assert expect_json(result)["length"] == 64
+
+
+def test_content_length_without_input_stream(target: Lcore) -> None:
+    environ_input = {"wsgi.input": io.BytesIO(b"")}
+    result = send(target, "/body", "POST", CONTENT_LENGTH="5", **environ_input)
+    expect_error(result, 400, "body_truncated")
+
+
+# -- chunked -----------------------------------------------------------------------------------
+
+
+def chunked(target: Lcore, raw: bytes) -> RawResult:
+    return send(target, "/body", "POST", raw, HTTP_TRANSFER_ENCODING="chunked")
+
+
+def test_chunked_valid(target: Lcore) -> None:
+    result = chunked(target, b"4\r\nWiki\r\n5;ext=1\r\npedia\r\n0\r\n\r\n")
+    assert expect_json(result) == {"length": 9, "head": "Wikipedia"}
+
+
+def test_chunked_malformed_size(target: Lcore) -> None:
+    expect_error(chunked(target, b"zz\r\nWiki\r\n0\r\n\r\n"), 400, "chunked_invalid")
+
+
+def test_chunked_size_too_many_digits(target: Lcore) -> None:
+    expect_error(chunked(target, b"1" * 40 + b"\r\n"), 400, "chunked_invalid")
+
+
+def test_chunked_missing_crlf_after_data(target: Lcore) -> None:
+    expect_error(chunked(target, b"4\r\nWikiXX0\r\n\r\n"), 400, "chunked_invalid")
+
+
+def test_chunked_early_end(target: Lcore) -> None:
+    expect_error(chunked(target, b"10\r\nshort"), 400, "chunked_invalid")
+
+
+def test_chunked_without_last_chunk(target: Lcore) -> None:
+    expect_error(chunked(target, b"4\r\nWiki\r\n"), 400, "chunked_invalid")
+
+
+def test_chunked_endless_size_line(target: Lcore) -> None:
+    expect_error(chunked(target, b"a" * 5000), 400, "chunked_invalid")
+
+
+def test_chunked_over_max_body(target: Lcore) -> None:
+    target.config["request.max_body"] = 8
+    raw = b"5\r\nabcde\r\n5\r\nfghij\r\n0\r\n\r\n"
+    expect_error(chunked(target, raw), 413, "body_too_large")
+
+
+def test_chunked_huge_announced_chunk(target: Lcore) -> None:
+    expect_error(chunked(target, b"fffffffffff\r\n"), 413, "body_too_large")
+
+
+def test_content_length_and_chunked_together(target: Lcore) -> None:
+    result = send(
+        target,
+        "/body",
+        "POST",
+        b"5\r\nabcde\r\n0\r\n\r\n",
+        CONTENT_LENGTH="15",
+        HTTP_TRANSFER_ENCODING="chunked",
+    )
+    payload = expect_error(result, 400, "body_framing_invalid")
+    assert payload["detail"][0]["loc"] == ["header", "Transfer-Encoding"]
+
+
+def test_server_dechunked_body_with_input_terminated(target: Lcore) -> None:
+    result = send(
+        target,
+        "/body",
+        "POST",
+        b"already decoded",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input_terminated": True},
+    )
+    assert expect_json(result)["length"] == len(b"already decoded")
+
+
+def test_input_terminated_over_max_body(target: Lcore) -> None:
+    target.config["request.max_body"] = 4
+    result = send(target, "/body", "POST", b"too long", **{"wsgi.input_terminated": True})
+    expect_error(result, 413, "body_too_large")
+
+
+def test_input_stream_that_fails_is_a_500(target: Lcore) -> None:
+    class Broken(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            raise OSError("client went away")
+
+    result = send(target, "/body", "POST", CONTENT_LENGTH="5", **{"wsgi.input": Broken()})
+    expect_error(result, 500)
