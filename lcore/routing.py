@@ -65,7 +65,8 @@ def _float_filter(conf: str) -> tuple[str, Callable[[str], Any], Callable[[Any],
 
 def _path_filter(conf: str) -> tuple[str, Callable[[str], Any], Callable[[Any], str]]:
     del conf
-    return r".+?", _identity, _to_text
+    # NOTE: (?s:) so a segment may hold a decoded %0A: a path value is any text.
+    return r"(?s:.+?)", _identity, _to_text
 
 
 def _noncapturing(pattern: str) -> str:
@@ -237,7 +238,9 @@ class Router(Generic[T]):
         if tail:
             tokens.append(tail)
             regex.append(re.escape(tail))
-        source = "^" + "".join(regex) + "$"
+        # NOTE: \Z, not $: "$" also matches before a trailing newline, so "/n/5%0A" would
+        # match "/n/<x:int>" with x=5.
+        source = "^" + "".join(regex) + r"\Z"
         try:
             re.compile(source)
         except re.error as exc:

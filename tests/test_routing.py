@@ -492,3 +492,26 @@ def test_app_match_raises_http_errors(app: Lcore) -> None:
         with pytest.raises(HTTPError) as info:
             app.match(make_environ(path, method))
         assert info.value.status_code == code
+
+
+@pytest.mark.parametrize(
+    ("rule", "path"),
+    [
+        ("/n/<x:int>", "/n/5\n"),
+        ("/n/<x:re:[a-z]+>", "/n/abc\n"),
+        ("/n/<x:path>/edit", "/n/a/edit\n"),
+        ("/n/<x>.json", "/n/a.json\n"),
+    ],
+)
+def test_trailing_newline_does_not_match(rule: str, path: str) -> None:
+    router: Router[str] = Router()
+    router.add(rule, "GET", "t")
+    with pytest.raises(MatchFailure):
+        lookup(router, path)
+
+
+def test_path_wildcard_holds_newlines() -> None:
+    router: Router[str] = Router()
+    router.add("/p/<rest:path>", "GET", "t", name="p")
+    assert lookup(router, "/p/a\nb/c\n") == ("t", {"rest": "a\nb/c\n"})
+    assert router.build("p", rest="a\nb") == "/p/a%0Ab"
