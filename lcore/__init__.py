@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .cli import load, load_app
+    from .reloader import AsyncReloader, FileCheckerThread, WatchdogReloader
     from .testing import TestClient, TestResponse
 
 from .app import Lcore, Route, RouteReset, path_shift, yieldroutes
@@ -83,6 +85,7 @@ __license__ = "MIT"
 __all__ = [
     "HTTP_CODES",
     "AppStack",
+    "AsyncReloader",
     "BaseRequest",
     "BaseResponse",
     "Body",
@@ -90,6 +93,7 @@ __all__ = [
     "ConfigDict",
     "ConfigError",
     "Cookie",
+    "FileCheckerThread",
     "FormsDict",
     "HTTPError",
     "HTTPResponse",
@@ -126,6 +130,7 @@ __all__ = [
     "TestClient",
     "TestResponse",
     "WSGIHeaderDict",
+    "WatchdogReloader",
     "__version__",
     "abort",
     "app",
@@ -146,6 +151,8 @@ __all__ = [
     "install",
     "json_dumps",
     "json_loads",
+    "load",
+    "load_app",
     "load_dotenv",
     "make_default_app_wrapper",
     "mount",
@@ -183,4 +190,12 @@ def __getattr__(name: str) -> Any:
         from . import testing
 
         return getattr(testing, name)
+    if name in ("AsyncReloader", "FileCheckerThread", "WatchdogReloader"):
+        from . import reloader
+
+        return getattr(reloader, name)
+    if name in ("load", "load_app"):
+        from . import cli
+
+        return getattr(cli, name)
     raise AttributeError(f"module 'lcore' has no attribute {name!r}")
