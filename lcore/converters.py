@@ -45,7 +45,7 @@ class Invalid(Exception):
 
     def __init__(self, problems: list[tuple[Loc, str, str]]) -> None:
         super().__init__(problems)
-        self.problems = problems
+        self.problems: list[tuple[Loc, str, str]] = problems
 
     @classmethod
     def one(cls, msg: str, kind: str) -> Invalid:
@@ -142,7 +142,10 @@ def _text_float(value: Any) -> Any:
 
 def _json_float(value: Any) -> Any:
     if type(value) is float:
-        return value
+        # NOTE: Python's JSON parser reads 1e999 as inf, which no JSON encoder can write back.
+        if math.isfinite(value):
+            return value
+        raise Invalid.one("expected a finite number", "finite_number")
     if type(value) is int:
         return float(value)
     raise Invalid.one("expected a number", "float_type")
@@ -173,7 +176,7 @@ def _any_str(value: Any) -> Any:
 
 
 def _decimal(value: Any) -> Any:
-    if type(value) is int or (type(value) is float and not math.isnan(value)):
+    if type(value) is int or (type(value) is float and math.isfinite(value)):
         return Decimal(str(value))
     if isinstance(value, str) and len(value) <= MAX_SCALAR_TEXT and _FLOAT_TEXT.fullmatch(value):
         try:
@@ -458,24 +461,29 @@ def _typeddict_converter(tp: type[Any], cache: dict[Any, Converter]) -> Converte
     fields: list[tuple[str, Converter, bool, Callable[[], Any] | None]] = []
     for name, annotation in hints.items():
         inner = annotation
-        # NotRequired/Required wrappers are already reflected in __required_keys__.
+        required = name in required_keys
+        # NOTE: under `from __future__ import annotations` the class sees its annotations
+        # as strings, so __required_keys__ follows `total` alone (PEP 655's wrappers are
+        # missed); the resolved hints still carry Required/NotRequired.
         while get_origin(inner) in wrappers:
+            required = wrappers[get_origin(inner)]
             inner = get_args(inner)[0]
-        fields.append((name, _build(inner, False, cache), name in required_keys, None))
+        fields.append((name, _build(inner, False, cache), required, None))
     placeholder.target = _model_converter(fields, dict)
     cache[tp] = placeholder.target
     return placeholder.target
 
 
-def _required_wrappers() -> frozenset[Any]:
-    """``Required``/``NotRequired`` of typing (3.11+) and of typing_extensions, if loaded."""
-    found: set[Any] = set()
+def _required_wrappers() -> dict[Any, bool]:
+    """``Required``/``NotRequired`` of typing (3.11+) and of typing_extensions, if loaded,
+    each mapped to whether it makes a key required."""
+    found: dict[Any, bool] = {}
     for module in (typing, sys.modules.get("typing_extensions")):
-        for name in ("Required", "NotRequired"):
+        for name, required in (("Required", True), ("NotRequired", False)):
             wrapper = getattr(module, name, None)
             if wrapper is not None:
-                found.add(wrapper)
-    return frozenset(found)
+                found[wrapper] = required
+    return found
 
 
 def _optional(convert: Converter) -> Converter:
