@@ -1,0 +1,145 @@
+"""Whole-app properties: any request gets one well-formed answer, and bad input is never a 500."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from lcore import Lcore, request
+from lcore.errors import ClientError
+from lcore.jsonutil import load_json_body
+from tests.helpers import call_raw, make_environ
+
+
+def reader_app() -> Lcore:
+    app = Lcore()
+    app.config["error.format"] = "json"
+    app.config["request.max_body"] = 256
+    app.config["request.max_fields"] = 20
+    app.config["request.max_json_depth"] = 8
+
+    @app.route("/<name>", method=["GET", "POST", "PUT"])
+    def read_everything(name: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "query": dict(request.query),
+            "forms": dict(request.forms),
+            "json": request.json,
+            "cookies": dict(request.cookies),
+            "body": len(request.body_bytes),
+            "auth": request.auth,
+            "remote": request.remote_addr,
+            "url": request.url,
+        }
+
+    @app.route("/n/<n:int>/<rest:path>")
+    def numbers(n: int, rest: str) -> str:
+        return f"{n}:{rest}"
+
+    return app
+
+
+APP = reader_app()
+
+latin1 = st.text(st.characters(max_codepoint=255), max_size=60)
+wsgi_text = st.one_of(
+    latin1,
+    st.lists(
+        st.sampled_from(["a", "=", "&", ";", "%", "ff", "%C3", "\xff", "/", "+", "[", "{"])
+    ).map("".join),
+)
+
+
+@st.composite
+def environs(draw: st.DrawFn) -> dict[str, Any]:
+    body = draw(st.binary(max_size=300))
+    extra: dict[str, Any] = {
+        "QUERY_STRING": draw(wsgi_text),
+        "HTTP_COOKIE": draw(wsgi_text),
+        "HTTP_AUTHORIZATION": draw(st.one_of(wsgi_text, st.just("Basic " + "x" * 10))),
+        "HTTP_X_FORWARDED_FOR": draw(wsgi_text),
+        "HTTP_HOST": draw(st.one_of(st.just("localhost"), wsgi_text)),
+        "CONTENT_TYPE": draw(
+            st.sampled_from(
+                [
+                    "",
+                    "application/json",
+                    "application/x-www-form-urlencoded",
+                    "text/plain",
+                    "application/ld+json; charset=utf-8",
+                ]
+            )
+        ),
+    }
+    length = draw(
+        st.one_of(st.none(), st.just(str(len(body))), wsgi_text, st.integers(-5, 400).map(str))
+    )
+    if length is not None:
+        extra["CONTENT_LENGTH"] = length
+    if draw(st.booleans()):
+        extra["HTTP_TRANSFER_ENCODING"] = "chunked"
+    if draw(st.booleans()):
+        extra["wsgi.input_terminated"] = True
+    path = draw(st.one_of(st.just("/x"), st.just("/n/1/a"), latin1.map(lambda p: "/" + p), latin1))
+    method = draw(st.sampled_from(["GET", "POST", "PUT", "HEAD", "DELETE"]))
+    return make_environ(path, method, body, **extra)
+
+
+@given(environs())
+@example(
+    make_environ("/x", "POST", b"[" * 20, CONTENT_TYPE="application/json", CONTENT_LENGTH="20")
+)
+@example(make_environ("/\xff", "GET"))
+@example(make_environ("no-slash", "GET"))
+def test_any_request_gets_one_well_formed_answer(environ: dict[str, Any]) -> None:
+    # call_raw checks: start_response called once, a valid status line, str headers without
+    # CR/LF/NUL, and a Content-Length that matches the body.
+    result = call_raw(APP, environ)
+    assert result.status_code < 500, result.body
+    content_type = result.header("Content-Type") or ""
+    if result.status_code >= 400 and environ["REQUEST_METHOD"] != "HEAD":
+        payload = json.loads(result.body)
+        assert payload["status"] == result.status_code
+        assert content_type == "application/json"
+
+
+# -- JSON depth ---------------------------------------------------------------------------------
+
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(st.sampled_from(["[", "]", "{", "}", '"', "\\", "a", "é", "\n"])),
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=3), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+def depth(value: Any) -> int:
+    if isinstance(value, list):
+        return 1 + max((depth(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((depth(v) for v in value.values()), default=0)
+    return 0
+
+
+@given(json_values, st.integers(min_value=1, max_value=6), st.booleans())
+def test_json_depth_limit_is_exact(value: Any, max_depth: int, ascii_only: bool) -> None:
+    data = json.dumps(value, ensure_ascii=ascii_only).encode()
+    try:
+        parsed = load_json_body(data, max_depth)
+    except ClientError as error:
+        assert (error.status, error.type) == (400, "json_too_deep")
+        assert depth(value) > max_depth
+    else:
+        assert parsed == value
+        assert depth(value) <= max_depth
