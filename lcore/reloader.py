@@ -23,6 +23,7 @@ __all__ = [
     "AsyncReloader",
     "FileCheckerThread",
     "WatchdogReloader",
+    "compile_error",
     "is_reloader_child",
     "reloader_command",
     "run_reloader_parent",
@@ -40,6 +41,7 @@ WATCHED_SUFFIXES = (".py", ".html", ".tpl", ".json", ".yaml", ".yml")
 # `kill -- -PGID`), reach the whole process group, child included. A second signal would
 # cut the child's graceful stop short, so the parent first gives the child a moment to
 # stop on its own, then passes SIGTERM on; a second signal to the parent skips the wait.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _GRACE: dict[int, float] = {signal.SIGINT: 2.0, signal.SIGTERM: 0.5}
 _STOP_TIMEOUT = 10.0
 _SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
@@ -99,9 +101,6 @@ class _StopRequest:
                 signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
         return restore
-
-
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def run_reloader_parent(interval: float = 1.0) -> int:
