@@ -85,11 +85,11 @@ class Param:
     ) -> None:
         if pattern is not None:
             re.compile(pattern)
-        self.alias = alias
-        self.description = description
-        self.example = example
-        self.deprecated = deprecated
-        self.constraints = Constraints(ge, gt, le, lt, min_length, max_length, pattern)
+        self.alias: str | None = alias
+        self.description: str | None = description
+        self.example: Any = example
+        self.deprecated: bool = deprecated
+        self.constraints: Constraints = Constraints(ge, gt, le, lt, min_length, max_length, pattern)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(alias={self.alias!r})"
@@ -136,7 +136,7 @@ class Body(Param):
 
     def __init__(self, *, embed: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.embed = embed
+        self.embed: bool = embed
 
 
 _NO_DEFAULT: Any = inspect.Parameter.empty
@@ -265,7 +265,8 @@ def analyze_handler(
 
     Raises:
         NameError: An annotation refers to a name that does not exist (yet).
-        TypeError: A parameter's type cannot be validated and it has no default.
+        TypeError: A parameter's type cannot be validated and it has no default, or a
+            ``Path()`` parameter names no wildcard of the rule.
     """
     func = inspect.unwrap(callback)
     signature = inspect.signature(func)
@@ -313,6 +314,11 @@ def _analyze_param(
         source = "body"
     else:
         source = "query"
+    if source == "path" and param.name not in path_types:
+        # Else every request would fail looking the wildcard up: a 500, not a 4xx.
+        raise TypeError(
+            f"parameter {param.name!r} is marked Path() but the rule has no wildcard <{param.name}>"
+        )
     wire = param.name
     if marker is not None and marker.alias:
         wire = marker.alias

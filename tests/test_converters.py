@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import sys
 import typing
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
@@ -399,6 +400,7 @@ def test_typeddict_total_false() -> None:
     assert convert({"year": 2000}) == {"year": 2000}
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="typing.Required is 3.11+")
 @pytest.mark.parametrize("tp", [Mixed, Sparse])
 def test_typeddict_required_and_not_required(tp: Any) -> None:
     # This module uses `from __future__ import annotations`, under which the classes'
