@@ -1199,7 +1199,9 @@ def _call_wsgi(app: WSGIApp, environ: WSGIEnviron) -> HTTPResponse:
     def start_response(
         status: str, headers: list[tuple[str, str]], exc_info: Any = None
     ) -> Callable[[bytes], object]:
-        if exc_info and captured:
+        # NOTE: PEP 3333: with exc_info, start_response replaces the status and headers
+        # until they are sent; they count as sent once the HTTPResponse is built.
+        if exc_info and "sent" in captured:
             raise exc_info[1].with_traceback(exc_info[2])
         captured["status"], captured["headers"] = status, headers
         return written.append
@@ -1215,6 +1217,7 @@ def _call_wsgi(app: WSGIApp, environ: WSGIEnviron) -> HTTPResponse:
     response = HTTPResponse(status=captured.get("status", "500 Internal Server Error"))
     for name, value in captured.get("headers", []):
         response.add_header(name, value)
+    captured["sent"] = True
 
     def body() -> Iterator[bytes]:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import json
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -1344,3 +1345,117 @@ def test_async_handler_inside_a_running_loop(app: Lcore) -> None:
 
 def test_wsgi_alias() -> None:
     assert Lcore.wsgi is Lcore.__call__
+
+
+# -- rarer paths ---------------------------------------------------------------------------------
+
+
+def test_route_call_compiles_on_first_direct_use(app: Lcore) -> None:
+    plugin = app.install(CountingPlugin())
+    app.get("/c", callback=lambda: "c")
+    route = app.routes[0]
+    assert route.call() == "[c]"
+    assert route.call() == "[c]"
+    assert plugin.applied == ["/c"]
+
+
+def test_first_streamed_chunk_of_a_wrong_type_is_a_500(app: Lcore) -> None:
+    app.get("/", callback=lambda: iter([42]))
+    assert TestClient(app).get("/").status_code == 500
+
+
+def test_wrong_chunk_type_mid_stream_raises_while_serving(app: Lcore) -> None:
+    app.get("/", callback=lambda: iter(["ok", 42]))
+    body = app(make_environ("/"), lambda status, headers, exc_info=None: lambda data: None)
+    iterator = iter(body)
+    assert next(iterator) == b"ok"
+    with pytest.raises(TypeError, match="str or bytes"):
+        next(iterator)
+    body.close()  # type: ignore[attr-defined]
+
+
+def test_last_resort_500_in_html() -> None:
+    app = Lcore()
+
+    @app.hook("on_response_send")
+    def explode() -> None:
+        raise RuntimeError("late")
+
+    app.get("/", callback=lambda: "x")
+    result = call_raw(app, make_environ("/"))
+    assert result.status_code == 500
+    assert result.header("Content-Type") == "text/html; charset=UTF-8"
+    assert b"Traceback" not in result.body
+    app.config["debug"] = True
+    assert b"RuntimeError: late" in call_raw(app, make_environ("/")).body
+
+
+def test_error_handlers_that_keep_failing_end_in_a_plain_500(app: Lcore) -> None:
+    @app.error(500)
+    def unsendable(error: HTTPError) -> Any:
+        return 42  # not a body lcore can send: a new 500, again and again
+
+    app.get("/", callback=lambda: 1 / 0)
+    result = call_raw(app, make_environ("/"))
+    assert result.status_code == 500
+    assert json.loads(result.body) == {"error": "Internal Server Error", "status": 500}
+
+
+def test_mounted_wsgi_app_may_replace_its_status_with_exc_info(app: Lcore) -> None:
+    import sys
+
+    def careful(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        try:
+            raise ValueError("failed after start_response")
+        except ValueError:
+            start_response(
+                "503 Service Unavailable", [("Content-Type", "text/plain")], sys.exc_info()
+            )
+            return [b"inner error page"]
+
+    app.mount("/c", careful)
+    result = TestClient(app).get("/c/x")
+    assert (result.status_code, result.text) == (503, "inner error page")
+
+
+def test_mounted_wsgi_app_exc_info_after_sending_raises(app: Lcore) -> None:
+    import sys
+
+    def late(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        yield b"first"
+        try:
+            raise ValueError("too late")
+        except ValueError:
+            start_response("500 Internal Server Error", [], sys.exc_info())
+
+    app.mount("/late", late)
+    body = app(make_environ("/late/"), lambda status, headers, exc_info=None: lambda data: None)
+    iterator = iter(body)
+    assert next(iterator) == b"first"
+    with pytest.raises(ValueError, match="too late"):
+        next(iterator)
+
+
+def test_mounted_wsgi_app_without_start_response_is_a_500(app: Lcore) -> None:
+    app.mount("/silent", lambda environ, start_response: [])
+    assert call_raw(app, make_environ("/silent/")).status_code == 500
+
+
+def test_middleware_hook_with_only_pre(app: Lcore) -> None:
+    class Count(MiddlewareHook):
+        seen = 0
+
+        def pre(self, ctx: RequestContext) -> Any:
+            Count.seen += 1
+            return None
+
+    app.use(Count())
+    app.get("/", callback=lambda: "kept")
+    assert TestClient(app).get("/").text == "kept"
+    assert Count.seen == 1
+
+
+def test_pipeline_remove_unknown_middleware(app: Lcore) -> None:
+    assert app.middleware.remove(Middleware()) is False

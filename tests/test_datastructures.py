@@ -147,3 +147,8 @@ def test_wsgi_header_dict() -> None:
 def test_iter_pairs() -> None:
     assert list(iter_pairs({"a": 1})) == [("a", 1)]
     assert list(iter_pairs([("a", 1), ("a", 2)])) == [("a", 1), ("a", 2)]
+
+
+def test_header_dict_keyword_construction() -> None:
+    h = HeaderDict({"content-type": "a/b"}, x_token="t")
+    assert list(h.allitems()) == [("Content-Type", "a/b"), ("X-Token", "t")]

@@ -211,10 +211,15 @@ def test_http_date_formats() -> None:
         ("garbage", None),
         ("", None),
         ("Wed, 99 Foo 2030 00:00:00 GMT", None),
+        ("Wed, 02 Jan 99999999999 00:00:00 GMT", None),  # past what the calendar holds
     ],
 )
 def test_parse_date(value: str, expected: float | None) -> None:
     assert parse_date(value) == expected
+
+
+def test_parse_date_of_a_non_string() -> None:
+    assert parse_date(None) is None  # type: ignore[arg-type]
 
 
 def test_date_round_trip() -> None:

@@ -440,3 +440,21 @@ def test_forms_through_the_client() -> None:
     result = TestClient(app).post("/form", data={"a": "1", "b": "é"})
     assert result.json == {"a": "1", "b": "é"}
     assert result.headers["X-Count"] == "2"
+
+
+def test_trusted_proxies_membership() -> None:
+    from lcore.request import TrustedProxies
+
+    trusted = TrustedProxies(["10.0.0.1", "192.168.0.0/16", " ", "::1"])
+    assert "10.0.0.1" in trusted
+    assert "192.168.4.5" in trusted
+    assert "::1" in trusted
+    assert "8.8.8.8" not in trusted
+    assert "not-an-ip" not in trusted
+    assert None not in trusted
+    assert 10 not in trusted
+    only_addresses = TrustedProxies("10.0.0.1")
+    assert "10.0.0.2" not in only_addresses
+    assert not TrustedProxies()
+    with pytest.raises(ValueError):
+        TrustedProxies(["999.1.1.1"])

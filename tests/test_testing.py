@@ -247,3 +247,12 @@ def test_validate_false_calls_the_app_directly() -> None:
     assert client.app is raw_app
     TestClient(raw_app).get("/")
     assert type(seen[1]).__name__ == "InputWrapper"  # wsgiref.validate's wrapper
+
+
+def test_write_callable_output_is_accepted() -> None:
+    def writer(environ: dict[str, Any], start_response: Any) -> Any:
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+        write(b"ignored by the test client")
+        return [b"returned"]
+
+    assert TestClient(writer).get("/").body == b"returned"
