@@ -260,7 +260,7 @@ def test_send_hook_that_raises_still_answers_once(app: Lcore) -> None:
     result = call_raw(app, make_environ("/"))
     assert result.status_code == 500
     assert result.exc_info is not None
-    assert result.body == b'{"error": "Internal Server Error", "status": 500}'
+    assert json.loads(result.body) == {"error": "Internal Server Error", "status": 500}
 
 
 def test_send_hook_that_raises_without_catchall_propagates(app: Lcore) -> None:
