@@ -1,0 +1,458 @@
+"""Python types -> JSON Schema 2020-12: the types lcore's converters read, with named
+dataclasses, TypedDicts and Enums collected as reusable definitions referenced by ``$ref``.
+
+Used by the OpenAPI document (definitions under ``#/components/schemas/``) and on its own
+through :func:`json_schema` (definitions under ``#/$defs/``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import re
+import sys
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from uuid import UUID
+
+from .converters import Constraints, _required_wrappers, is_typeddict, unwrap_annotated
+from .jsonutil import json_default
+from .params import Param, parse_docstring
+
+__all__ = [
+    "COMPONENTS_PREFIX",
+    "DEFS_PREFIX",
+    "DIALECT",
+    "NOT_JSON",
+    "SchemaRegistry",
+    "apply_constraints",
+    "json_schema",
+    "json_value",
+    "nullable",
+    "set_default",
+]
+
+#: The JSON Schema dialect of every schema produced here.
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+#: Where an OpenAPI document keeps its named schemas.
+COMPONENTS_PREFIX = "#/components/schemas/"
+#: Where a standalone JSON Schema keeps its named schemas.
+DEFS_PREFIX = "#/$defs/"
+
+# NOTE: Decimal is a string: lcore serialises Decimal values with str() so no precision is
+# lost on the way out; the converters also accept a JSON number on the way in.
+_SCALARS: dict[Any, dict[str, Any]] = {
+    str: {"type": "string"},
+    int: {"type": "integer"},
+    float: {"type": "number"},
+    bool: {"type": "boolean"},
+    Decimal: {"type": "string", "format": "decimal"},
+    UUID: {"type": "string", "format": "uuid"},
+    datetime: {"type": "string", "format": "date-time"},
+    date: {"type": "string", "format": "date"},
+    time: {"type": "string", "format": "time"},
+    type(None): {"type": "null"},
+}
+_ARRAYS = (list, tuple, set, frozenset, Sequence)
+#: ``default_factory`` values whose result is safe to call for the document.
+_EMPTY_FACTORIES: tuple[object, ...] = (list, dict, set, frozenset, tuple)
+_UNIQUE = (set, frozenset)
+#: What :func:`json_value` returns for a value with no JSON form.
+NOT_JSON: Any = object()
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9]+")
+_ATTRIBUTES = re.compile(r"^(\s*)Attributes:\s*$", re.MULTILINE)
+#: Docstrings the standard library writes for classes that have none of their own.
+_GENERATED_DOCS = frozenset({"An enumeration.", "Create a collection of name/value pairs."})
+
+
+def _required_markers() -> tuple[Any, ...]:
+    """``Required`` of typing (3.11+) and of typing_extensions, when loaded."""
+    modules = (typing, sys.modules.get("typing_extensions"))
+    return tuple(getattr(m, "Required", None) for m in modules if m is not None)
+
+
+def json_value(value: object) -> Any:
+    """``value`` as lcore would send it in JSON (a date as its ISO text, an Enum as its
+    value), or :data:`NOT_JSON` when it has no JSON form."""
+    try:
+        text = json.dumps(value, default=json_default, allow_nan=False)
+    except (TypeError, ValueError):
+        return NOT_JSON
+    return json.loads(text)
+
+
+def _enum_value(value: object) -> Any:
+    """A choice as JSON; one without a JSON form as its text (the converters accept that)."""
+    found = json_value(value)
+    return str(value) if found is NOT_JSON else found
+
+
+def _json_type(value: object) -> str | None:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return None
+
+
+def _with_type(values: list[Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """Add ``type`` to an ``enum``/``const`` schema when every value has the same one."""
+    kinds = {_json_type(v) for v in values}
+    if len(kinds) == 1 and None not in kinds:
+        return {"type": kinds.pop(), **schema}
+    return schema
+
+
+def _types_of(schema: Mapping[str, Any]) -> set[str]:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        kinds: list[object] = kind  # pyright: ignore[reportUnknownVariableType]  # JSON data
+        return {str(k) for k in kinds}
+    return set()
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` that also accepts ``null`` (OpenAPI 3.1: a type list, not ``nullable``)."""
+    if not schema or "null" in _types_of(schema):
+        return schema
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    if "anyOf" in schema and len(schema) == 1:
+        return {"anyOf": [*schema["anyOf"], {"type": "null"}]}
+    out = dict(schema)
+    if "const" in out:
+        out["enum"] = [out.pop("const")]
+    if "enum" in out:
+        out["enum"] = [*out["enum"], None]
+    kind = out.get("type")
+    if isinstance(kind, str):
+        out["type"] = [kind, "null"]
+    elif isinstance(kind, list):
+        out["type"] = [*kind, "null"]
+    elif "enum" not in out:
+        return {"anyOf": [schema, {"type": "null"}]}
+    return out
+
+
+def _constraints_in(metadata: Iterable[Any]) -> Constraints | None:
+    for item in metadata:
+        found = getattr(item, "constraints", None)
+        if isinstance(found, Constraints):
+            return found
+    return None
+
+
+def apply_constraints(schema: dict[str, Any], rules: Constraints) -> dict[str, Any]:
+    """Add the JSON Schema keywords for bounds declared with a marker (``Query(ge=1)``).
+
+    Length bounds go to the keyword of the schema's type (``minLength`` for strings,
+    ``minItems`` for arrays, ``minProperties`` for objects), as the converters check them.
+    """
+    if not rules:
+        return schema
+    out = dict(schema)
+    for name, keyword in (
+        ("ge", "minimum"),
+        ("gt", "exclusiveMinimum"),
+        ("le", "maximum"),
+        ("lt", "exclusiveMaximum"),
+    ):
+        value = getattr(rules, name)
+        if value is not None:
+            out[keyword] = value
+    kinds = _types_of(schema)
+    for kind, low, high in (
+        ("string", "minLength", "maxLength"),
+        ("array", "minItems", "maxItems"),
+        ("object", "minProperties", "maxProperties"),
+    ):
+        if kind in kinds:
+            if rules.min_length is not None:
+                out[low] = rules.min_length
+            if rules.max_length is not None:
+                out[high] = rules.max_length
+    if rules.pattern is not None:
+        out["pattern"] = rules.pattern
+    return out
+
+
+def _class_docs(tp: type[Any]) -> tuple[str | None, dict[str, str]]:
+    """A class's own docstring as a description, and its ``Attributes:`` (or ``Args:``)
+    entries; ``None`` for the docstrings Python generates (dataclass signatures)."""
+    doc = tp.__dict__.get("__doc__")
+    if not isinstance(doc, str) or doc in _GENERATED_DOCS:
+        return None, {}
+    if dataclasses.is_dataclass(tp) and doc.startswith(f"{tp.__name__}("):
+        return None, {}
+    summary, description, fields = parse_docstring(_ATTRIBUTES.sub(r"\1Args:", doc))
+    text = "\n\n".join(part for part in (summary, description) if part)
+    return text or None, fields
+
+
+class SchemaRegistry:
+    """Builds JSON Schemas and keeps the named ones (dataclasses, TypedDicts, Enums).
+
+    A named type is defined once, in :attr:`components`, and referenced everywhere with
+    ``{"$ref": ref_prefix + name}``; that is also what makes recursive types work. Two
+    different types with the same ``__name__`` get distinct names: the first keeps its
+    name, a later one is qualified with its module and qualified name
+    (``app_models_Item``), then numbered if that is taken too. The names depend only on
+    the order the types are met in, so the same app always gives the same names.
+
+    Args:
+        ref_prefix: Prefix of ``$ref`` values (:data:`COMPONENTS_PREFIX` or
+            :data:`DEFS_PREFIX`).
+        reserved: Names already used by the caller's own definitions.
+    """
+
+    def __init__(self, ref_prefix: str = COMPONENTS_PREFIX, reserved: Iterable[str] = ()) -> None:
+        self.ref_prefix = ref_prefix
+        #: Each named schema, by its name.
+        self.components: dict[str, dict[str, Any]] = {}
+        self._names: dict[Any, str] = {}
+        self._taken: set[str] = set(reserved)
+
+    # -- names --------------------------------------------------------------------------
+
+    def ref(self, name: str) -> dict[str, Any]:
+        """A reference to the definition ``name``."""
+        return {"$ref": self.ref_prefix + name}
+
+    def name_of(self, tp: type[Any]) -> str | None:
+        """The definition name given to ``tp``, when it has one yet."""
+        return self._names.get(tp)
+
+    def _claim(self, tp: type[Any]) -> str:
+        candidates = [
+            _UNSAFE_NAME.sub("_", tp.__name__).strip("_") or "Schema",
+            _UNSAFE_NAME.sub("_", f"{tp.__module__}.{tp.__qualname__}").strip("_"),
+        ]
+        name = next((c for c in candidates if c not in self._taken), None)
+        number = 2
+        while name is None:
+            candidate = f"{candidates[1]}_{number}"
+            name = candidate if candidate not in self._taken else None
+            number += 1
+        self._taken.add(name)
+        self._names[tp] = name
+        return name
+
+    def snapshot(self) -> tuple[int, int, frozenset[str]]:
+        """A mark to :meth:`rollback` to (used when a schema fails half-way)."""
+        return len(self.components), len(self._names), frozenset(self._taken)
+
+    def rollback(self, mark: tuple[int, int, frozenset[str]]) -> None:
+        """Forget the definitions added since ``mark``."""
+        components, names, taken = mark
+        for key in list(self.components)[components:]:
+            del self.components[key]
+        for key in list(self._names)[names:]:
+            del self._names[key]
+        self._taken = set(taken)
+
+    # -- schemas ------------------------------------------------------------------------
+
+    def schema(self, tp: Any) -> dict[str, Any]:
+        """The JSON Schema of annotation ``tp`` (bounds of ``Annotated`` markers included).
+
+        Raises:
+            TypeError: A type lcore cannot describe.
+            NameError: A forward reference inside a model that cannot be resolved.
+        """
+        inner, metadata = unwrap_annotated(tp)
+        schema = self._plain(inner)
+        rules = _constraints_in(metadata)
+        return apply_constraints(schema, rules) if rules is not None else schema
+
+    def _plain(self, tp: Any) -> dict[str, Any]:
+        if tp is Any or tp is object:
+            return {}
+        scalar = _SCALARS.get(tp)
+        if scalar is not None:
+            return dict(scalar)
+        origin = get_origin(tp)
+        if origin in (Union, types.UnionType):
+            return self._union(get_args(tp))
+        if origin is Literal:
+            return self._literal(get_args(tp))
+        if origin in _ARRAYS:
+            return self._array(origin, get_args(tp))
+        if origin in (dict, Mapping):
+            args = get_args(tp)
+            schema: dict[str, Any] = {"type": "object"}
+            if len(args) == 2:
+                schema["additionalProperties"] = self.schema(args[1])
+            return schema
+        if isinstance(tp, type):
+            cls: type[Any] = tp
+            return self._class(cls)
+        raise TypeError(f"lcore cannot describe values of type {tp!r}")
+
+    def _class(self, tp: type[Any]) -> dict[str, Any]:
+        if issubclass(tp, enum.Enum):
+            return self._named(tp, self._enum)
+        if dataclasses.is_dataclass(tp):
+            return self._named(tp, self._dataclass)
+        if is_typeddict(tp):
+            return self._named(tp, self._typeddict)
+        if tp in _ARRAYS:
+            return self._array(tp, ())
+        if issubclass(tp, dict | Mapping):
+            return {"type": "object"}
+        raise TypeError(f"lcore cannot describe values of type {tp!r}")
+
+    def _union(self, args: tuple[Any, ...]) -> dict[str, Any]:
+        options = [a for a in args if a is not type(None)]
+        if len(options) == 1:
+            inner = self.schema(options[0])
+        else:
+            inner = {"anyOf": [self.schema(a) for a in options]}
+        return nullable(inner) if len(options) < len(args) else inner
+
+    def _literal(self, args: tuple[Any, ...]) -> dict[str, Any]:
+        values = [_enum_value(a.value if isinstance(a, enum.Enum) else a) for a in args]
+        if len(values) == 1:
+            return _with_type(values, {"const": values[0]})
+        return _with_type(values, {"enum": values})
+
+    def _array(self, origin: Any, args: tuple[Any, ...]) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "array"}
+        if origin is tuple and args and (len(args) != 2 or args[1] is not Ellipsis):
+            if args == ((),):  # tuple[()]
+                schema["maxItems"] = 0
+                return schema
+            schema["prefixItems"] = [self.schema(a) for a in args]
+            schema["items"] = False
+            schema["minItems"] = schema["maxItems"] = len(args)
+            return schema
+        if args:
+            schema["items"] = self.schema(args[0])
+        if origin in _UNIQUE:
+            schema["uniqueItems"] = True
+        return schema
+
+    def _named(self, tp: type[Any], build: Callable[[type[Any]], dict[str, Any]]) -> dict[str, Any]:
+        name = self._names.get(tp)
+        if name is None:
+            name = self._claim(tp)
+            self.components[name] = {}  # a placeholder: a recursive reference finds the name
+            self.components[name] = build(tp)
+        return self.ref(name)
+
+    def _enum(self, tp: type[enum.Enum]) -> dict[str, Any]:
+        values = [_enum_value(member.value) for member in tp]
+        schema: dict[str, Any] = {"title": tp.__name__}
+        description, _ = _class_docs(tp)
+        if description:
+            schema["description"] = description
+        schema.update(_with_type(values, {"enum": values}))
+        return schema
+
+    def _dataclass(self, tp: type[Any]) -> dict[str, Any]:
+        hints = get_type_hints(tp, include_extras=True)
+        description, field_docs = _class_docs(tp)
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for field in dataclasses.fields(tp):
+            prop = self._field(hints.get(field.name, Any), field_docs.get(field.name))
+            if field.default is not dataclasses.MISSING:
+                set_default(prop, field.default)
+            elif (get_origin(field.default_factory) or field.default_factory) in _EMPTY_FACTORIES:
+                empty: Callable[[], object] = field.default_factory  # type: ignore[assignment]  # checked above
+                set_default(prop, empty())
+            elif field.init and field.default_factory is dataclasses.MISSING:
+                required.append(field.name)
+            properties[field.name] = prop
+        return _object(tp, properties, required, description)
+
+    def _typeddict(self, tp: type[Any]) -> dict[str, Any]:
+        hints = get_type_hints(tp, include_extras=True)
+        required_keys: frozenset[str] = getattr(tp, "__required_keys__", frozenset(hints))
+        wrappers = _required_wrappers()
+        description, field_docs = _class_docs(tp)
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for name, annotation in hints.items():
+            inner, needed = annotation, name in required_keys
+            # NOTE: with string annotations (PEP 563) Python < 3.12 cannot see Required /
+            # NotRequired when it builds __required_keys__: the wrapper decides.
+            while get_origin(inner) in wrappers:
+                needed = get_origin(inner) in _required_markers()
+                inner = get_args(inner)[0]
+            properties[name] = self._field(inner, field_docs.get(name))
+            if needed:
+                required.append(name)
+        return _object(tp, properties, required, description)
+
+    def _field(self, annotation: Any, doc: str | None) -> dict[str, Any]:
+        """A model field: its schema plus what a ``Param`` marker on it documents."""
+        schema = self.schema(annotation)
+        marker = next((m for m in unwrap_annotated(annotation)[1] if isinstance(m, Param)), None)
+        description = (marker.description if marker is not None else None) or doc
+        if description:
+            schema["description"] = description
+        if marker is not None:
+            example = json_value(marker.example) if marker.example is not None else NOT_JSON
+            if example is not NOT_JSON:
+                schema["examples"] = [example]
+            if marker.deprecated:
+                schema["deprecated"] = True
+        return schema
+
+
+def set_default(schema: dict[str, Any], value: object) -> None:
+    """Record a JSON-able default in ``schema`` (``None`` only where it allows null)."""
+    found = json_value(value)
+    if found is NOT_JSON or (found is None and not _allows_null(schema)):
+        return
+    schema["default"] = found
+
+
+def _allows_null(schema: Mapping[str, Any]) -> bool:
+    if not schema or "null" in _types_of(schema):
+        return True
+    options: list[Any] = schema.get("anyOf", [])
+    return any(isinstance(o, dict) and "null" in _types_of(o) for o in options)  # pyright: ignore[reportUnknownArgumentType]
+
+
+def _object(
+    tp: type[Any], properties: dict[str, Any], required: list[str], description: str | None
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {"title": tp.__name__}
+    if description:
+        schema["description"] = description
+    schema["type"] = "object"
+    schema["properties"] = properties
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def json_schema(tp: Any) -> dict[str, Any]:
+    """A standalone JSON Schema 2020-12 for annotation ``tp``.
+
+    Named types are defined under ``$defs`` and referenced with ``#/$defs/Name``.
+
+    Raises:
+        TypeError: A type lcore cannot describe.
+        NameError: A forward reference that cannot be resolved.
+    """
+    registry = SchemaRegistry(DEFS_PREFIX)
+    root = registry.schema(tp)
+    document: dict[str, Any] = {"$schema": DIALECT, **root}
+    if registry.components:
+        document["$defs"] = registry.components
+    return document
