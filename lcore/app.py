@@ -441,6 +441,11 @@ class Lcore:
         self.debug: bool = False
         self.catchall: bool = True
         self._json_errors = False
+        #: Security schemes for the OpenAPI document (see :meth:`add_security_scheme`).
+        self.security_schemes: dict[str, dict[str, Any]] = {}
+        #: Security requirements of every operation that sets none of its own.
+        self.default_security: list[dict[str, list[str]]] = []
+        self._openapi: dict[str, Any] | None = None
         for key, check in LCORE_KEYS.items():
             self.config.meta_set(key, "filter", check)
         self.config.on_change(self._config_changed)
@@ -467,6 +472,8 @@ class Lcore:
     def _config_changed(self, key: str, value: Any) -> None:
         if key == "debug":
             self.debug = bool(value)
+            if self.debug:
+                self._docs_changed()
         elif key == "catchall":
             self.catchall = bool(value) if value is not None else True
         elif key == "error.format":
@@ -484,6 +491,8 @@ class Lcore:
                 self.limits = Limits(**values)
         elif key.startswith("json."):
             self.reset()
+        elif key.startswith("docs."):
+            self._docs_changed()
         for hook in self.hooks["config"]:
             hook(key, value)
 
@@ -612,6 +621,7 @@ class Lcore:
         }
         route.analyze()
         self.routes.append(route)
+        self._openapi = None
 
     def add_route_filter(
         self,
@@ -782,6 +792,81 @@ class Lcore:
         for plugin in self.plugins:
             if hasattr(plugin, "close"):
                 plugin.close()
+
+    # -- the OpenAPI document -----------------------------------------------------------
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of this app's routes.
+
+        Built on first use and cached until a route is added or a security scheme or a
+        ``docs.*`` setting changes. The dict is shared: copy it before changing it.
+
+        Raises:
+            ValueError: Two routes share an ``operation_id``, or a route's ``security``
+                option names an undeclared scheme.
+        """
+        document = self._openapi
+        if document is None:
+            from .openapi import build_document
+
+            document = self._openapi = build_document(self)
+        return document
+
+    def enable_docs(self, path: str = "/docs", title: str | None = None) -> None:
+        """Serve the document at ``GET {path}/json`` and a reference page at ``GET {path}``.
+
+        Sets ``docs.enabled`` (and ``docs.path``, ``docs.title``). Calling it again is
+        harmless; the two routes are hidden from the document. Debug mode does this on its
+        own unless ``docs.enabled`` is false.
+
+        Args:
+            path: Where the page is served; it must start with ``/`` and not end with one.
+            title: The document's title (``docs.title``).
+
+        Raises:
+            ValueError: A malformed path.
+            RouteError: The app already has its own ``GET`` route at one of the two rules.
+        """
+        from .openapi import register_docs
+
+        if title is not None:
+            self.config["docs.title"] = title
+        self.config["docs.path"] = path
+        self.config["docs.enabled"] = True
+        register_docs(self, path)
+
+    def add_security_scheme(self, name: str, scheme: dict[str, Any], default: bool = False) -> None:
+        """Declare a security scheme (``components.securitySchemes``) for the document.
+
+        Routes name it with the ``security`` option (``security=["bearerAuth"]``);
+        ``default=True`` applies it to every route that has no ``security`` option. The
+        scheme is only documented: checking credentials is the app's job.
+
+        Args:
+            name: The scheme's name, e.g. ``"bearerAuth"``.
+            scheme: An OpenAPI security scheme object; see ``lcore.openapi.http_bearer``,
+                ``http_basic`` and ``api_key``.
+            default: Require it for every route by default.
+
+        Raises:
+            ValueError: A name OpenAPI does not allow, or a scheme without a known type.
+        """
+        from .openapi import check_security_scheme
+
+        self.security_schemes[name] = check_security_scheme(name, scheme)
+        if default and {name: []} not in self.default_security:
+            self.default_security.append({name: []})
+        self._openapi = None
+
+    def _docs_changed(self) -> None:
+        """Forget the cached document; register the docs routes when ``docs.enabled`` is
+        true, or unset in debug mode."""
+        self._openapi = None
+        enabled = self.config.get("docs.enabled")
+        if enabled or (enabled is None and self.debug):
+            from .openapi import register_docs
+
+            register_docs(self, self.config.get("docs.path") or "/docs", explicit=bool(enabled))
 
     # -- hooks and error handlers -------------------------------------------------------
 

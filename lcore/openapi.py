@@ -1,0 +1,708 @@
+"""The OpenAPI 3.1 document built from an app's routes, the ``/docs`` endpoints that serve
+it, and helpers that describe security schemes.
+
+The request path never imports this module: the app imports it when the document is first
+asked for (``app.openapi()``, ``/docs/json``) or the docs are turned on.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import inspect
+import re
+import types
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
+
+from .converters import is_typeddict, unwrap_annotated
+from .errors import HTTP_CODES
+from .jsonutil import json_dumps
+from .params import HandlerSpec, ParamSpec, compile_binder, parse_docstring
+from .response import HTTPError, HTTPResponse
+from .schema import NOT_JSON, SchemaRegistry, json_value, set_default
+
+if TYPE_CHECKING:
+    from .app import Lcore, Route
+
+__all__ = [
+    "DEFAULT_TITLE",
+    "DEFAULT_VERSION",
+    "OPENAPI_VERSION",
+    "api_key",
+    "build_document",
+    "check_security_scheme",
+    "docs_visible",
+    "http_basic",
+    "http_bearer",
+    "register_docs",
+]
+
+OPENAPI_VERSION = "3.1.0"
+#: ``info.title`` when ``docs.title`` is not set.
+DEFAULT_TITLE = "lcore API"
+#: ``info.version`` when ``docs.version`` is not set.
+DEFAULT_VERSION = "0.1.0"
+
+#: The methods an OpenAPI path item can hold. Routes with other methods (``ANY``, WebDAV
+#: verbs) are left out of the document.
+_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
+_EMPTY = inspect.Parameter.empty
+#: The order of an operation's fields in the document (the order the spec lists them).
+_OPERATION_ORDER = (
+    "tags",
+    "summary",
+    "description",
+    "operationId",
+    "parameters",
+    "requestBody",
+    "responses",
+    "deprecated",
+    "security",
+)
+_NO_BODY_STATUS = frozenset({204, 304})
+_SCHEME_TYPES = frozenset({"apiKey", "http", "mutualTLS", "oauth2", "openIdConnect"})
+_COMPONENT_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9_]+")
+
+#: Definitions of the one error shape (DESIGN.md, "One error shape").
+_ERROR_DETAIL = "ErrorDetail"
+_HTTP_ERROR = "HTTPError"
+_VALIDATION_ERROR = "ValidationError"
+_ERROR_PROPERTIES: dict[str, Any] = {
+    "error": {"type": "string", "description": "The reason phrase of the status."},
+    "status": {"type": "integer", "description": "The HTTP status code."},
+    "message": {"type": "string", "description": "A message, when it says more than `error`."},
+    "detail": {
+        "type": "array",
+        "items": {"$ref": f"#/components/schemas/{_ERROR_DETAIL}"},
+        "description": "Every problem found, when there is something to list.",
+    },
+}
+_ERROR_SCHEMAS: dict[str, dict[str, Any]] = {
+    _ERROR_DETAIL: {
+        "title": _ERROR_DETAIL,
+        "type": "object",
+        "description": "One problem: where it is, what is wrong, and a stable type.",
+        "properties": {
+            "loc": {
+                "type": "array",
+                "items": {"type": ["string", "integer"]},
+                "description": "The source (path, query, header, cookie, body), then keys.",
+            },
+            "msg": {"type": "string"},
+            "type": {"type": "string"},
+        },
+        "required": ["loc", "msg", "type"],
+    },
+    _HTTP_ERROR: {
+        "title": _HTTP_ERROR,
+        "type": "object",
+        "description": "lcore's error shape.",
+        "properties": _ERROR_PROPERTIES,
+        "required": ["error", "status"],
+    },
+    _VALIDATION_ERROR: {
+        "title": _VALIDATION_ERROR,
+        "type": "object",
+        "description": "The input did not validate; `detail` lists every problem.",
+        "properties": _ERROR_PROPERTIES,
+        "required": ["error", "status", "detail"],
+    },
+}
+
+
+# -- security schemes ---------------------------------------------------------------------
+
+
+def http_bearer(bearer_format: str | None = None, description: str | None = None) -> dict[str, Any]:
+    """An HTTP bearer token scheme (``Authorization: Bearer <token>``).
+
+    Args:
+        bearer_format: A hint such as ``"JWT"``.
+        description: Shown in the document.
+    """
+    scheme: dict[str, Any] = {"type": "http", "scheme": "bearer"}
+    if bearer_format:
+        scheme["bearerFormat"] = bearer_format
+    return _described(scheme, description)
+
+
+def http_basic(description: str | None = None) -> dict[str, Any]:
+    """HTTP basic authentication (``Authorization: Basic ...``).
+
+    Args:
+        description: Shown in the document.
+    """
+    return _described({"type": "http", "scheme": "basic"}, description)
+
+
+def api_key(
+    name: str,
+    location: Literal["header", "query", "cookie"] = "header",
+    description: str | None = None,
+) -> dict[str, Any]:
+    """An API key sent in a header, a query parameter or a cookie.
+
+    Args:
+        name: The header, query parameter or cookie name (``"X-API-Key"``).
+        location: ``"header"``, ``"query"`` or ``"cookie"``.
+        description: Shown in the document.
+
+    Raises:
+        ValueError: An unknown location.
+    """
+    if location not in ("header", "query", "cookie"):
+        raise ValueError(f"api_key location must be header, query or cookie, not {location!r}")
+    return _described({"type": "apiKey", "name": name, "in": location}, description)
+
+
+def _described(scheme: dict[str, Any], description: str | None) -> dict[str, Any]:
+    if description:
+        scheme["description"] = description
+    return scheme
+
+
+def check_security_scheme(name: str, scheme: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a security scheme before it is added to an app; returns a copy.
+
+    Raises:
+        ValueError: A name OpenAPI does not allow, or a scheme without a known ``type``.
+    """
+    if not _COMPONENT_NAME.match(name):
+        raise ValueError(
+            f"security scheme name {name!r} may only use letters, digits, '.', '-' and '_'"
+        )
+    kind = scheme.get("type")
+    if kind not in _SCHEME_TYPES:
+        raise ValueError(
+            f"security scheme {name!r} needs a 'type' of {sorted(_SCHEME_TYPES)}, not {kind!r}"
+            " (see lcore.openapi.http_bearer, http_basic and api_key)"
+        )
+    return dict(scheme)
+
+
+# -- the document -------------------------------------------------------------------------
+
+
+def build_document(app: Lcore) -> dict[str, Any]:
+    """Build the OpenAPI 3.1 document of ``app``'s routes.
+
+    Raises:
+        ValueError: Two routes share an ``operation_id`` option, or a route's ``security``
+            option names a scheme that was never declared.
+    """
+    return _DocumentBuilder(app).build()
+
+
+@dataclass(slots=True)
+class _Operation:
+    """An operation on its way into the document, before its operationId is settled."""
+
+    route: Route
+    template: str
+    method: str
+    body: dict[str, Any]
+    explicit_id: str | None
+    name: str
+
+
+class _DocumentBuilder:
+    def __init__(self, app: Lcore) -> None:
+        self.app = app
+        self.registry = SchemaRegistry(reserved=_ERROR_SCHEMAS)
+        self.uses_errors = False
+        self.tags: list[str] = []
+        self.schemes: dict[str, dict[str, Any]] = {}
+
+    def build(self) -> dict[str, Any]:
+        app = self.app
+        operations: list[_Operation] = []
+        paths: dict[str, dict[str, Any]] = {}
+        for route in app.routes:
+            operation = self._operation(route)
+            if operation is None:
+                continue
+            item = paths.setdefault(operation.template, {})
+            key = operation.method.lower()
+            if key not in item:  # the first route registered for a template wins, as routed
+                item[key] = operation.body
+                operations.append(operation)
+        self.schemes.update(app.security_schemes)
+        _assign_operation_ids(operations)
+        for operation in operations:
+            self._check_security(operation)
+            fields = dict(operation.body)
+            operation.body.clear()  # in place: the path item holds this dict
+            operation.body.update((k, fields[k]) for k in _OPERATION_ORDER if k in fields)
+        document: dict[str, Any] = {"openapi": OPENAPI_VERSION, "info": self._info()}
+        servers = app.config.get("docs.servers")
+        if servers:
+            document["servers"] = [{"url": s} if isinstance(s, str) else dict(s) for s in servers]
+        document["paths"] = paths
+        if app.default_security:
+            document["security"] = [dict(r) for r in app.default_security]
+        components: dict[str, Any] = {}
+        schemas = dict(self.registry.components)
+        if self.uses_errors:
+            schemas.update(copy.deepcopy(_ERROR_SCHEMAS))
+        if schemas:
+            components["schemas"] = schemas
+        if self.schemes:
+            components["securitySchemes"] = self.schemes
+        if components:
+            document["components"] = components
+        if self.tags:
+            document["tags"] = [{"name": tag} for tag in self.tags]
+        return document
+
+    def _info(self) -> dict[str, Any]:
+        config = self.app.config
+        info: dict[str, Any] = {
+            "title": config.get("docs.title") or DEFAULT_TITLE,
+            "version": config.get("docs.version") or DEFAULT_VERSION,
+        }
+        description = config.get("docs.description")
+        if description:
+            info["description"] = description
+        return info
+
+    # -- one operation ------------------------------------------------------------------
+
+    def _operation(self, route: Route) -> _Operation | None:
+        options = route.config
+        if options.get("include_in_schema", True) is False or route.method not in _METHODS:
+            return None
+        parsed = self.app.router.parse(route.rule)
+        template: list[str] = []
+        wildcards: list[tuple[str, str, str]] = []
+        for token in parsed.tokens:
+            if isinstance(token, str):
+                template.append(token)
+            elif token.name is None:
+                return None  # an anonymous wildcard (a mounted WSGI app) has no template
+            else:
+                template.append("{" + token.name + "}")
+                wildcards.append((token.name, token.mode, token.pattern))
+        origin = route
+        while origin.mounted_from is not None:
+            origin = origin.mounted_from
+        for app in _apps_of(route):
+            for name, scheme in app.security_schemes.items():
+                self.schemes.setdefault(name, scheme)
+        body: dict[str, Any] = {}
+        tags = _tags_of(route)
+        if tags:
+            body["tags"] = tags
+            self.tags.extend(t for t in tags if t not in self.tags)
+        mark = self.registry.snapshot()
+        try:
+            self._describe(body, route, origin.spec, wildcards)
+        except (NameError, TypeError) as exc:
+            self.registry.rollback(mark)
+            for key in ("summary", "description", "parameters", "requestBody", "responses"):
+                body.pop(key, None)
+            self._describe(body, route, None, wildcards, unresolved=exc)
+        if options.get("deprecated"):
+            body["deprecated"] = True
+        security = options.get("security")
+        if security is not None:
+            body["security"] = _security_requirements(security)
+        name = getattr(inspect.unwrap(origin.callback), "__name__", "") or "operation"
+        explicit = options.get("operation_id")
+        return _Operation(
+            route,
+            "".join(template),
+            route.method,
+            body,
+            str(explicit) if explicit else None,
+            _UNSAFE_ID.sub("_", name).strip("_") or "operation",
+        )
+
+    def _describe(
+        self,
+        body: dict[str, Any],
+        route: Route,
+        spec: HandlerSpec | None,
+        wildcards: list[tuple[str, str, str]],
+        unresolved: Exception | None = None,
+    ) -> None:
+        """Fill summary, description, parameters, request body and responses."""
+        options = route.config
+        if spec is not None:
+            summary, description = spec.summary, spec.description
+        else:
+            summary, description, _ = parse_docstring(inspect.getdoc(route.callback))
+        summary = options.get("summary") or summary
+        description = options.get("description") or description
+        if unresolved is not None:
+            note = (
+                "Parameters and responses are not documented: the handler's annotations"
+                f" could not be read ({type(unresolved).__name__}: {unresolved})."
+            )
+            description = f"{description}\n\n{note}" if description else note
+        if summary:
+            body["summary"] = summary
+        if description:
+            body["description"] = description
+        params = spec.params if spec is not None else []
+        parameters = [self._path_parameter(w, params) for w in wildcards]
+        parameters.extend(
+            self._parameter(p) for p in params if p.source in ("query", "header", "cookie")
+        )
+        if parameters:
+            body["parameters"] = parameters
+        request_body = self._request_body([p for p in params if p.source == "body"])
+        if request_body is not None:
+            body["requestBody"] = request_body
+        body["responses"] = self._responses(route, spec)
+
+    def _path_parameter(
+        self, wildcard: tuple[str, str, str], params: list[ParamSpec]
+    ) -> dict[str, Any]:
+        name, mode, pattern = wildcard
+        found = next((p for p in params if p.source == "path" and p.name == name), None)
+        if found is not None and found.annotation is not Any:
+            schema = self.registry.schema(found.declared)
+        else:
+            schema = _filter_schema(mode, pattern)
+        parameter: dict[str, Any] = {"name": name, "in": "path", "required": True}
+        if found is not None:
+            _document_param(parameter, found)
+        parameter["schema"] = schema
+        return parameter
+
+    def _parameter(self, param: ParamSpec) -> dict[str, Any]:
+        schema = self.registry.schema(param.declared)
+        if param.default is not _EMPTY:
+            set_default(schema, param.default)
+        name = param.wire_name
+        if param.source == "header" and (param.marker is None or not param.marker.alias):
+            name = "-".join(part.capitalize() for part in name.split("-"))
+        parameter: dict[str, Any] = {"name": name, "in": param.source}
+        if param.required:
+            parameter["required"] = True
+        _document_param(parameter, param)
+        parameter["schema"] = schema
+        return parameter
+
+    def _request_body(self, params: list[ParamSpec]) -> dict[str, Any] | None:
+        if not params:
+            return None
+        schema: dict[str, Any]
+        if len(params) == 1 and not params[0].embed:
+            param = params[0]
+            schema = self.registry.schema(param.declared)
+            if param.default is not _EMPTY:
+                set_default(schema, param.default)
+            required, description = param.required, param.description
+        else:
+            properties: dict[str, Any] = {}
+            names: list[str] = []
+            for param in params:
+                prop = self.registry.schema(param.declared)
+                if param.default is not _EMPTY:
+                    set_default(prop, param.default)
+                if param.description:
+                    prop["description"] = param.description
+                properties[param.wire_name] = prop
+                if param.required:
+                    names.append(param.wire_name)
+            schema = {"type": "object", "properties": properties}
+            if names:
+                schema["required"] = names
+            required, description = bool(names), None
+        request_body: dict[str, Any] = {"content": {"application/json": {"schema": schema}}}
+        if description:
+            request_body["description"] = description
+        if required:
+            request_body["required"] = True
+        return request_body
+
+    def _responses(self, route: Route, spec: HandlerSpec | None) -> dict[str, Any]:
+        status = int(route.config.get("status") or 200)
+        returns = spec.return_annotation if spec is not None else _EMPTY
+        responses: dict[str, Any] = {str(status): self._response(status, returns)}
+        if spec is not None and compile_binder(spec) is not None:
+            self.uses_errors = True
+            responses["422"] = {
+                "description": "Validation failed",
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{_VALIDATION_ERROR}"}
+                    }
+                },
+            }
+        declared: Mapping[Any, Any] = route.config.get("responses") or {}
+        for code, value in declared.items():
+            responses[str(code)] = self._declared_response(code, value)
+        return responses
+
+    def _response(self, status: int, returns: Any) -> dict[str, Any]:
+        response: dict[str, Any] = {"description": _reason(status)}
+        if returns is _EMPTY or returns is None or status in _NO_BODY_STATUS:
+            return response
+        if returns is str:
+            response["content"] = {"text/html": {"schema": {"type": "string"}}}
+        elif _is_json_result(returns):
+            mark = self.registry.snapshot()
+            try:
+                schema = self.registry.schema(returns)
+            except TypeError:  # a result type with no schema: documented without one
+                self.registry.rollback(mark)
+            else:
+                response["content"] = {"application/json": {"schema": schema}}
+        return response
+
+    def _declared_response(self, code: object, value: object) -> dict[str, Any]:
+        """A response from the ``responses`` route option: a type, a response object, or
+        ``None`` for a bare description."""
+        if isinstance(value, Mapping):
+            declared: dict[str, Any] = dict(value)  # pyright: ignore[reportUnknownArgumentType]
+            declared.setdefault("description", _reason(code))
+            return declared
+        response: dict[str, Any] = {"description": _reason(code)}
+        if value is None:
+            return response
+        if isinstance(value, type) and issubclass(value, HTTPResponse):
+            self.uses_errors = True
+            schema: dict[str, Any] = {"$ref": f"#/components/schemas/{_HTTP_ERROR}"}
+        else:
+            schema = self.registry.schema(value)
+        response["content"] = {"application/json": {"schema": schema}}
+        return response
+
+    def _check_security(self, operation: _Operation) -> None:
+        requirements: list[dict[str, Any]] = operation.body.get("security", [])
+        for requirement in requirements:
+            for name in requirement:
+                if name not in self.schemes:
+                    raise ValueError(
+                        f"route {operation.method} {operation.route.rule} names security"
+                        f" scheme {name!r}, which was never declared"
+                        " (app.add_security_scheme)"
+                    )
+
+
+def _apps_of(route: Route) -> list[Lcore]:
+    """The sub-apps a mounted route came through, innermost first."""
+    apps: list[Lcore] = []
+    origin = route.mounted_from
+    while origin is not None:
+        apps.insert(0, origin.app)
+        origin = origin.mounted_from
+    return apps
+
+
+def _document_param(parameter: dict[str, Any], param: ParamSpec) -> None:
+    """What a marker or the docstring says about a parameter."""
+    if param.description:
+        parameter["description"] = param.description
+    marker = param.marker
+    if marker is None:
+        return
+    if marker.deprecated:
+        parameter["deprecated"] = True
+    if marker.example is not None:
+        example = json_value(marker.example)
+        if example is not NOT_JSON:
+            parameter["example"] = example
+
+
+def _filter_schema(mode: str, pattern: str) -> dict[str, Any]:
+    """The schema of a wildcard's text, from its filter."""
+    if mode == "int":
+        return {"type": "integer"}
+    if mode == "float":
+        return {"type": "number"}
+    if mode == "path" or (mode == "re" and pattern == "[^/]+"):
+        return {"type": "string"}
+    # NOTE: the router matches the whole segment, JSON Schema's pattern searches: anchor it.
+    return {"type": "string", "pattern": f"^(?:{pattern})$"}
+
+
+def _tags_of(route: Route) -> list[str]:
+    """The ``tags`` option, else the last segment of the innermost mount prefix."""
+    tags = route.config.get("tags")
+    if isinstance(tags, str):
+        return [tags]
+    if tags is not None:
+        return [str(t) for t in tags]
+    prefix = ""
+    origin: Route | None = route
+    while origin is not None:
+        prefix = origin.mount_prefix or prefix
+        origin = origin.mounted_from
+    segments = [s for s in prefix.split("/") if s and "<" not in s]
+    return segments[-1:]
+
+
+def _security_requirements(security: object) -> list[dict[str, Any]]:
+    """The ``security`` option: scheme names (``["bearerAuth"]``, any one of them will do),
+    the OpenAPI list of requirement objects, or ``[]`` for a public route."""
+    if isinstance(security, str):
+        return [{security: []}]
+    requirements: list[dict[str, Any]] = []
+    for item in security if isinstance(security, Iterable) else [security]:  # pyright: ignore[reportUnknownVariableType]
+        if isinstance(item, str):
+            requirements.append({item: []})
+        elif isinstance(item, Mapping):
+            requirements.append({str(k): list(v) for k, v in item.items()})  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+        else:
+            raise ValueError(
+                f"route option security must list scheme names or requirement objects, not {item!r}"
+            )
+    return requirements
+
+
+def _is_json_result(tp: Any) -> bool:
+    """Whether a handler returning ``tp`` answers with JSON (dicts, lists, dataclasses)."""
+    tp = unwrap_annotated(tp)[0]
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        options = [a for a in get_args(tp) if a is not type(None)]
+        return bool(options) and all(_is_json_result(a) for a in options)
+    if origin is not None:
+        return origin in (list, dict, Mapping, Sequence)
+    if isinstance(tp, type):
+        return tp in (list, dict) or is_typeddict(tp) or hasattr(tp, "__dataclass_fields__")
+    return False
+
+
+def _reason(code: object) -> str:
+    text = str(code)
+    if text.isdigit():
+        return HTTP_CODES.get(int(text), "Response")
+    return "Default response" if text == "default" else f"{text} response"
+
+
+def _assign_operation_ids(operations: list[_Operation]) -> None:
+    """Give each operation a unique, stable operationId.
+
+    An ``operation_id`` option is kept as given (two alike are an error); otherwise the
+    handler's name, with the method added when the name is shared (``item_get``,
+    ``item_delete``) and a number after that (``item_get_2``), in registration order.
+
+    Raises:
+        ValueError: Two routes have the same ``operation_id`` option.
+    """
+    taken: dict[str, _Operation] = {}
+    for operation in operations:
+        chosen = operation.explicit_id
+        if chosen is None:
+            continue
+        if chosen in taken:
+            first = taken[chosen]
+            raise ValueError(
+                f"operation_id {chosen!r} is used by {first.method} {first.route.rule}"
+                f" and {operation.method} {operation.route.rule}"
+            )
+        taken[chosen] = operation
+        operation.body["operationId"] = chosen
+    counts: dict[str, int] = {}
+    for operation in operations:
+        if operation.explicit_id is None:
+            counts[operation.name] = counts.get(operation.name, 0) + 1
+    for operation in operations:
+        if operation.explicit_id is not None:
+            continue
+        base = operation.name
+        if counts[base] > 1 or base in taken:
+            base = f"{base}_{operation.method.lower()}"
+        chosen, number = base, 2
+        while chosen in taken:
+            chosen = f"{base}_{number}"
+            number += 1
+        taken[chosen] = operation
+        operation.body["operationId"] = chosen
+
+
+# -- the /docs endpoints ------------------------------------------------------------------
+
+
+def docs_visible(app: Lcore) -> bool:
+    """Whether the docs endpoints answer: ``docs.enabled`` when set, else debug mode."""
+    enabled = app.config.get("docs.enabled")
+    if enabled is not None:
+        return bool(enabled)
+    return app.debug
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title></head>
+<body><h1>{title} <small>{version}</small></h1>{description}
+<p>The OpenAPI 3.1 document: <a href="{json_href}">{json_href}</a></p>
+<ul>
+{operations}</ul>
+</body></html>
+"""
+
+
+def render_page(document: Mapping[str, Any], json_href: str) -> str:
+    """The placeholder reference page: the operations as a list, and a link to the
+    document. No script and no external resource."""
+    info: Mapping[str, Any] = document.get("info", {})
+    items: list[str] = []
+    paths: Mapping[str, Mapping[str, Any]] = document.get("paths", {})
+    for template, item in paths.items():
+        for method, operation in item.items():
+            summary = operation.get("summary")
+            line = f"<li><code>{method.upper()} {html.escape(template)}</code>"
+            if summary:
+                line += f" &mdash; {html.escape(str(summary))}"
+            items.append(line + "</li>\n")
+    description = info.get("description")
+    return _PAGE.format(
+        title=html.escape(str(info.get("title", DEFAULT_TITLE))),
+        version=html.escape(str(info.get("version", ""))),
+        description=f"<p>{html.escape(str(description))}</p>" if description else "",
+        json_href=html.escape(json_href),
+        operations="".join(items),
+    )
+
+
+def register_docs(app: Lcore, path: str, explicit: bool = True) -> None:
+    """Add ``GET {path}/json`` (the document) and ``GET {path}`` (the reference page).
+
+    Idempotent: routes already registered at ``path`` are kept. Both routes are hidden
+    from the document and answer 404 while :func:`docs_visible` is false.
+
+    Args:
+        app: The app.
+        path: Where the page goes (``/docs``); the document is at ``{path}/json``.
+        explicit: ``False`` when debug mode turns the docs on: then a path that the app
+            already uses for its own routes is left alone instead of raising.
+
+    Raises:
+        RouteError: ``explicit`` and one of the two rules is taken by another route.
+    """
+    from .app import Route
+
+    json_rule = path + "/json"
+    existing = {(r.rule, r.method): r for r in app.routes if r.method == "GET"}
+    ours = {rule for (rule, _), r in existing.items() if r.config.get("lcore_docs")}
+    if not explicit and any((rule, "GET") in existing for rule in {path, json_rule} - ours):
+        return  # the app serves its own page there
+    cache: list[Any] = [None, b""]
+
+    def openapi_json() -> HTTPResponse:
+        if not docs_visible(app):
+            return HTTPError(404)
+        document = app.openapi()
+        if cache[0] is not document:  # the app rebuilt it: encode the new one once
+            cache[0], cache[1] = document, json_dumps(document).encode()
+        return HTTPResponse(cache[1], headers={"Content-Type": "application/json"})
+
+    def docs_page() -> HTTPResponse:
+        if not docs_visible(app):
+            return HTTPError(404)
+        page = render_page(app.openapi(), path.rsplit("/", 1)[-1] + "/json")
+        return HTTPResponse(page, headers={"Content-Type": "text/html; charset=UTF-8"})
+
+    for rule, callback in ((json_rule, openapi_json), (path, docs_page)):
+        if rule in ours:
+            continue
+        app.add_route(Route(app, rule, "GET", callback, include_in_schema=False, lcore_docs=True))
