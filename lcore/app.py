@@ -42,7 +42,7 @@ from .routing import MatchFailure, Router
 if TYPE_CHECKING:
     import logging
 
-    from .routing import FilterFactory
+    from .routing import FilterFactory, ParsedRule
 
 __all__ = ["Lcore", "Route", "path_shift", "yieldroutes"]
 
@@ -138,6 +138,8 @@ class Route:
         self.mount_prefix: str = ""
         #: Each URL wildcard and the type its filter produces (set when registered).
         self.path_types: dict[str, type[Any]] = {}
+        #: The rule split into literal text and wildcards (set when registered).
+        self.parsed_rule: ParsedRule | None = None
         self._spec: HandlerSpec | None = None
         self.call: Callable[..., Any] = self._compile_call
         self.handle: NextHandler = self._compile_handle
@@ -616,6 +618,7 @@ class Lcore:
             RouteError: The same method and rule are already registered.
         """
         parsed = self.router.add(route.rule, route.method, route, name=route.name)
+        route.parsed_rule = parsed
         route.path_types = {
             name: _FILTER_TYPES.get(mode, object) for name, mode, _ in parsed.wildcards()
         }
@@ -1045,13 +1048,17 @@ class Lcore:
     def _error_response(self, error: HTTPError, context: RequestContext) -> Response:
         """Render an HTTPError through an ``@error`` handler or the default page."""
         code = error.status_code
+        # The innermost app wins: a mounted sub-app's handler serves its own routes.
+        apps: list[Lcore] = []
         route = context.route
-        handler = None
-        while route is not None and handler is None:
-            handler = route.app.error_handler.get(code)
+        while route is not None:
+            apps.append(route.app)
             route = route.mounted_from
-        if handler is None:
-            handler = self.error_handler.get(code)
+        handler = None
+        for owner in reversed([self, *apps]):
+            handler = owner.error_handler.get(code)
+            if handler is not None:
+                break
         if handler is not None:
             try:
                 body = handler(error)

@@ -55,12 +55,13 @@ def _int_to_url(value: object) -> str:
 
 def _int_filter(conf: str) -> tuple[str, Callable[[str], Any], Callable[[Any], str]]:
     del conf
-    return r"-?\d+", int, _int_to_url
+    # NOTE: [0-9], not \d: \d also matches non-ASCII digits, which int() accepts.
+    return r"-?[0-9]+", int, _int_to_url
 
 
 def _float_filter(conf: str) -> tuple[str, Callable[[str], Any], Callable[[Any], str]]:
     del conf
-    return r"-?[\d.]+", float, _to_text
+    return r"-?[0-9.]+", float, _to_text
 
 
 def _path_filter(conf: str) -> tuple[str, Callable[[str], Any], Callable[[Any], str]]:
