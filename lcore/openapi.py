@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 from .converters import is_typeddict, unwrap_annotated
 from .errors import HTTP_CODES
 from .jsonutil import json_dumps
-from .params import HandlerSpec, ParamSpec, compile_binder, parse_docstring
+from .params import HandlerSpec, ParamSpec, _needs_path_conversion, parse_docstring
 from .response import HTTPError, HTTPResponse
 from .schema import NOT_JSON, SchemaRegistry, json_value, set_default
 
@@ -274,7 +274,7 @@ class _DocumentBuilder:
         options = route.config
         if options.get("include_in_schema", True) is False or route.method not in _METHODS:
             return None
-        parsed = self.app.router.parse(route.rule)
+        parsed = route.parsed_rule or self.app.router.parse(route.rule)
         template: list[str] = []
         wildcards: list[tuple[str, str, str]] = []
         for token in parsed.tokens:
@@ -424,7 +424,7 @@ class _DocumentBuilder:
         status = int(route.config.get("status") or 200)
         returns = spec.return_annotation if spec is not None else _EMPTY
         responses: dict[str, Any] = {str(status): self._response(status, returns)}
-        if spec is not None and compile_binder(spec) is not None:
+        if spec is not None and _validates_input(spec):
             self.uses_errors = True
             responses["422"] = {
                 "description": "Validation failed",
@@ -483,6 +483,16 @@ class _DocumentBuilder:
                         f" scheme {name!r}, which was never declared"
                         " (app.add_security_scheme)"
                     )
+
+
+def _validates_input(spec: HandlerSpec) -> bool:
+    """Whether the route's binder checks anything (so it can answer 422): any parameter
+    but a wildcard passed on as the router produced it. Mirrors ``compile_binder``."""
+    return any(
+        param.source != "path"
+        or _needs_path_conversion(param, spec.path_types.get(param.name, str))
+        for param in spec.params
+    )
 
 
 def _apps_of(route: Route) -> list[Lcore]:
@@ -604,16 +614,18 @@ def _assign_operation_ids(operations: list[_Operation]) -> None:
     for operation in operations:
         if operation.explicit_id is None:
             counts[operation.name] = counts.get(operation.name, 0) + 1
+    numbers: dict[str, int] = {}  # the next number to try after each base
     for operation in operations:
         if operation.explicit_id is not None:
             continue
         base = operation.name
         if counts[base] > 1 or base in taken:
             base = f"{base}_{operation.method.lower()}"
-        chosen, number = base, 2
+        chosen, number = base, numbers.get(base, 2)
         while chosen in taken:
             chosen = f"{base}_{number}"
             number += 1
+        numbers[base] = number
         taken[chosen] = operation
         operation.body["operationId"] = chosen
 

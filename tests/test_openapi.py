@@ -1019,3 +1019,46 @@ def test_a_thousand_routes_build_a_valid_document() -> None:
     operations = [op for item in doc["paths"].values() for op in item.values()]
     assert len(operations) == 1000
     assert len({op["operationId"] for op in operations}) == 1000
+
+
+def test_422_is_documented_exactly_when_the_route_has_a_binder() -> None:
+    from lcore.params import compile_binder
+
+    app = Lcore()
+    app.get("/a/<x>")(lambda x: x)  # plain
+
+    @app.get("/b/<x:int>")
+    def b(x: int) -> None:  # the filter already gives an int
+        pass
+
+    @app.get("/c/<x>")
+    def c(x: int) -> None:  # text to int
+        pass
+
+    @app.get("/d/<x:int>")
+    def d(x: Annotated[int, Path(ge=0)]) -> None:  # bounds to check
+        pass
+
+    @app.get("/e")
+    def e(q: str = "") -> None:  # a query parameter
+        pass
+
+    @app.get("/f/<x>")
+    def f(x: Any) -> None:
+        pass
+
+    doc = document(app)
+    seen = {}
+    for route in app.routes:
+        template = route.rule.replace("<x:int>", "{x}").replace("<x>", "{x}")
+        responses = doc["paths"][template]["get"]["responses"]
+        seen[template] = "422" in responses
+        assert seen[template] == (compile_binder(route.spec) is not None), template
+    assert seen == {
+        "/a/{x}": False,
+        "/b/{x}": False,
+        "/c/{x}": True,
+        "/d/{x}": True,
+        "/e": True,
+        "/f/{x}": False,
+    }
