@@ -698,15 +698,17 @@ def register_docs(app: Lcore, path: str, explicit: bool = True) -> None:
     ours = {rule for (rule, _), r in existing.items() if r.config.get("lcore_docs")}
     if not explicit and any((rule, "GET") in existing for rule in {path, json_rule} - ours):
         return  # the app serves its own page there
-    cache: list[Any] = [None, b""]
+    # One (document, encoded) pair, swapped whole: a concurrent request sees either pair.
+    encoded: list[tuple[object, bytes]] = [(None, b"")]
 
     def openapi_json() -> HTTPResponse:
         if not docs_visible(app):
             return HTTPError(404)
         document = app.openapi()
-        if cache[0] is not document:  # the app rebuilt it: encode the new one once
-            cache[0], cache[1] = document, json_dumps(document).encode()
-        return HTTPResponse(cache[1], headers={"Content-Type": "application/json"})
+        pair = encoded[0]
+        if pair[0] is not document:  # the app rebuilt it: encode the new one once
+            pair = encoded[0] = (document, json_dumps(document).encode())
+        return HTTPResponse(pair[1], headers={"Content-Type": "application/json"})
 
     def docs_page() -> HTTPResponse:
         if not docs_visible(app):

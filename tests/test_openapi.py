@@ -1062,3 +1062,39 @@ def test_422_is_documented_exactly_when_the_route_has_a_binder() -> None:
         "/e": True,
         "/f/{x}": False,
     }
+
+
+def test_docs_json_encodes_each_build_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lcore.openapi
+
+    calls: list[object] = []
+    real = lcore.openapi.json_dumps
+
+    def counting(value: object) -> str:
+        calls.append(value)
+        return real(value)
+
+    monkeypatch.setattr(lcore.openapi, "json_dumps", counting)
+    app = Lcore()
+    app.enable_docs()
+    client = TestClient(app)
+    client.get("/docs/json")
+    client.get("/docs/json")
+    assert len(calls) == 1
+    app.get("/new")(lambda: "x")
+    assert "/new" in client.get("/docs/json").json["paths"]
+    assert len(calls) == 2
+
+
+def test_mount_options_apply_to_every_mounted_route() -> None:
+    internal = Lcore()
+    internal.get("/stats")(lambda: "x")
+    public = Lcore()
+    public.get("/ping")(lambda: "pong")
+    app = Lcore()
+    app.mount("/internal", internal, include_in_schema=False)
+    app.mount("/public", public, tags=["misc"], deprecated=True)
+    doc = document(app)
+    assert list(doc["paths"]) == ["/public/ping"]
+    op = doc["paths"]["/public/ping"]["get"]
+    assert (op["tags"], op["deprecated"]) == (["misc"], True)
