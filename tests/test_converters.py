@@ -494,6 +494,18 @@ def test_conversion_problems_come_before_bounds() -> None:
     assert kinds(convert, "x") == ["int_parsing"]
 
 
+def test_bounds_are_found_among_other_metadata() -> None:
+    convert = build_converter(Annotated[int, "a note", Query(ge=1)], True)
+    assert kinds(convert, "0") == ["greater_than_equal"]
+
+
+def test_text_converters_take_already_typed_values() -> None:
+    # A wildcard filter may hand over a number or a bool rather than text.
+    assert build_converter(float, True)(5) == 5.0
+    assert build_converter(bool, True)(True) is True
+    assert kinds(build_converter(bool, True), 1) == ["bool_parsing"]
+
+
 def test_constraints_truthiness() -> None:
     assert not NO_CONSTRAINTS
     assert not Constraints()

@@ -265,6 +265,19 @@ def test_param_spec_defaults() -> None:
     assert not spec.embed and spec.description is None and not spec.constraints
 
 
+@pytest.mark.parametrize(
+    ("annotation", "is_list"),
+    [
+        (list[int], True),
+        (list[int] | None, True),
+        (tuple[str, ...], True),
+        (int | str | None, False),
+    ],
+)
+def test_param_spec_is_list(annotation: Any, is_list: bool) -> None:
+    assert ParamSpec("q", "query", "q", annotation, True, EMPTY, None).is_list is is_list
+
+
 # -- path ---------------------------------------------------------------------------------
 
 
@@ -319,6 +332,13 @@ def test_path_bounds_with_the_path_marker(app: Lcore) -> None:
         },
     ]
     assert problems_of(client.get("/pages/101/long"))[0]["type"] == "less_than_equal"
+
+
+def test_int_filter_with_float_annotation_is_converted(app: Lcore) -> None:
+    seen = typed_route(app, float, rule="/v/<value:int>")
+    assert client_for(app).get("/v/7").status_code == 200
+    assert seen == [7.0]
+    assert type(seen[0]) is float
 
 
 def test_int_filter_with_int_annotation_is_passed_through(app: Lcore) -> None:
