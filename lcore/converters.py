@@ -350,6 +350,29 @@ def _list_converter(item: Converter, container: type[Any]) -> Converter:
     return convert
 
 
+def _fixed_tuple_converter(items: list[Converter]) -> Converter:
+    """``tuple[A, B]``: exactly ``len(items)`` elements, each checked by its own type."""
+
+    def convert(value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise Invalid.one("expected a list", "list_type")
+        elements = typing.cast("Sequence[Any]", value)
+        if len(elements) != len(items):
+            raise Invalid.one(f"expected exactly {len(items)} items", "tuple_length")
+        out: list[Any] = []
+        problems: list[tuple[Loc, str, str]] = []
+        for index, (item, element) in enumerate(zip(items, elements, strict=True)):
+            try:
+                out.append(item(element))
+            except Invalid as invalid:
+                problems.extend(_nested(index, invalid))
+        if problems:
+            raise Invalid(problems)
+        return tuple(out)
+
+    return convert
+
+
 def _dict_converter(value_converter: Converter) -> Converter:
     def convert(value: Any) -> Any:
         if not isinstance(value, dict):
@@ -533,6 +556,8 @@ def _build_plain(tp: Any, text: bool, cache: dict[Any, Converter]) -> Converter:
         return _optional(inner) if len(args) < len(get_args(tp)) else inner
     if origin is Literal:
         return _literal_converter(get_args(tp))
+    if origin is tuple and get_args(tp) and get_args(tp)[-1] is not Ellipsis:
+        return _fixed_tuple_converter([_build(a, text, cache) for a in get_args(tp)])
     if origin in (list, tuple, set, frozenset, Sequence):
         args = list(get_args(tp))
         item = _build(args[0], text, cache) if args else _identity
