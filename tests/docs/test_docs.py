@@ -298,6 +298,37 @@ def spec_project_structure(block: Block, tmp: Path) -> None:
     assert client.get("/api/products/").json == {"products": ["tea"]}
 
 
+def spec_api_documentation(block: Block, tmp: Path) -> None:
+    started: list[Lcore] = []
+
+    def run_in_debug(self: Lcore, **options: Any) -> None:
+        # What app.run(debug=True) does before serving, without a server.
+        serve(self, server=_NoServer(), quiet=True, debug=options.get("debug"))
+        started.append(self)
+
+    with mock.patch.object(Lcore, "run", run_in_debug):
+        ns = run_block(block, _fresh())
+    app = ns["app"]
+    assert started == [app]
+    client = TestClient(app)
+    document = client.get("/docs/json").json
+    assert document["openapi"].startswith("3.1")
+    operation = document["paths"]["/users/{id}"]["get"]
+    assert operation["summary"] == "Fetch a user by ID."
+    assert operation["parameters"][0]["schema"] == {"type": "integer"}
+    assert client.get("/docs").status_code == 200
+
+
+def spec_hot_reload(block: Block, tmp: Path) -> None:
+    app = Lcore()
+    ns = run_block(block, _fresh(app=app))
+    reloader = ns["reloader"]
+    try:
+        assert reloader.interval == 1
+    finally:
+        reloader.stop()  # its default callback would re-execute this test process
+
+
 SpecCase = Callable[[Block, Path], None]
 
 #: Each python example of the spec, by the heading it sits under: a check, or why it waits.
@@ -312,8 +343,8 @@ SPEC_CASES: dict[str, SpecCase | str] = {
     "Error Format": spec_error_format,
     "Proxy Trust": spec_proxy_trust,
     "Running Your App": "later feature: production server adapters and the reloader",
-    "Hot Reload": "later feature: WatchdogReloader",
-    "Built-in API Documentation": "later feature: OpenAPI document and /docs (enable_docs)",
+    "Hot Reload": spec_hot_reload,
+    "Built-in API Documentation": spec_api_documentation,
     "Project Structure": spec_project_structure,
 }
 
