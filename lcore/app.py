@@ -617,12 +617,15 @@ class Lcore:
         Raises:
             RouteError: The same method and rule are already registered.
         """
-        parsed = self.router.add(route.rule, route.method, route, name=route.name)
+        # The handler is analysed before the router sees the route, so a handler lcore
+        # cannot bind is refused without leaving a half-registered route behind.
+        parsed = self.router.parse(route.rule)
         route.parsed_rule = parsed
         route.path_types = {
             name: _FILTER_TYPES.get(mode, object) for name, mode, _ in parsed.wildcards()
         }
         route.analyze()
+        self.router.add(route.rule, route.method, route, name=route.name)
         self.routes.append(route)
         self._openapi = None
 

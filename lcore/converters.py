@@ -59,6 +59,8 @@ class Invalid(Exception):
         ]
 
 
+#: Most problems one value reports before conversion stops (bounds 422 bodies and work).
+MAX_PROBLEMS = 100
 #: Longest text accepted for a number, UUID or date (a bound, not a format rule).
 MAX_SCALAR_TEXT = 64
 _INT_TEXT = re.compile(r"-?[0-9]{1,20}")
@@ -323,6 +325,26 @@ def _constrained(convert: Converter, rules: Constraints) -> Converter:
 # -- containers and models ----------------------------------------------------------------
 
 
+def _add_problems(
+    problems: list[tuple[Loc, str, str]] | None, found: list[tuple[Loc, str, str]]
+) -> list[tuple[Loc, str, str]]:
+    """Collect problems, at most :data:`MAX_PROBLEMS`: past that, stop converting at once.
+
+    A body of a million bad items must not cost a million error entries (and a response
+    body to match): the first ones say enough.
+
+    Raises:
+        Invalid: The list is full.
+    """
+    problems = problems or []
+    problems.extend(found)
+    if len(problems) >= MAX_PROBLEMS:
+        del problems[MAX_PROBLEMS:]
+        problems.append(((), f"more than {MAX_PROBLEMS} problems; stopped", "too_many_errors"))
+        raise Invalid(problems)
+    return problems
+
+
 def _nested(key: str | int, invalid: Invalid) -> list[tuple[Loc, str, str]]:
     """``invalid``'s problems, located under ``key``."""
     return [((key, *where), msg, kind) for where, msg, kind in invalid.problems]
@@ -339,10 +361,7 @@ def _list_converter(item: Converter, container: type[Any]) -> Converter:
             try:
                 out.append(item(element))
             except Invalid as invalid:
-                problems = problems or []
-                problems.extend(
-                    ((index, *where), msg, kind) for where, msg, kind in invalid.problems
-                )
+                problems = _add_problems(problems, _nested(index, invalid))
         if problems:
             raise Invalid(problems)
         return out if container is list else container(out)
@@ -365,7 +384,7 @@ def _fixed_tuple_converter(items: list[Converter]) -> Converter:
             try:
                 out.append(item(element))
             except Invalid as invalid:
-                problems.extend(_nested(index, invalid))
+                problems = _add_problems(problems, _nested(index, invalid))
         if problems:
             raise Invalid(problems)
         return tuple(out)
@@ -385,10 +404,7 @@ def _dict_converter(value_converter: Converter) -> Converter:
             try:
                 out[name] = value_converter(element)
             except Invalid as invalid:
-                problems = problems or []
-                problems.extend(
-                    ((name, *where), msg, kind) for where, msg, kind in invalid.problems
-                )
+                problems = _add_problems(problems, _nested(name, invalid))
         if problems:
             raise Invalid(problems)
         return out
@@ -419,11 +435,9 @@ def _model_converter(
                 try:
                     out[name] = converter(source[name])
                 except Invalid as invalid:
-                    problems = problems or []
-                    problems.extend(_nested(name, invalid))
+                    problems = _add_problems(problems, _nested(name, invalid))
             elif required:
-                problems = problems or []
-                problems.append(((name,), "field required", "missing"))
+                problems = _add_problems(problems, [((name,), "field required", "missing")])
             elif default is not None:
                 out[name] = default()
         if problems:

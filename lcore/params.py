@@ -306,7 +306,12 @@ def _analyze_param(
         return None  # left alone: its default is used, as in Bottle
     annotation, metadata = unwrap_annotated(declared)
     marker = next((m for m in metadata if isinstance(m, Param)), None)
-    if param.name in path_types and (marker is None or isinstance(marker, Path)):
+    if param.name in path_types and marker is not None and not isinstance(marker, Path):
+        raise TypeError(
+            f"parameter {param.name!r} is the URL wildcard <{param.name}>: mark it Path(),"
+            f" not {type(marker).__name__}(), or rename one of them"
+        )
+    if param.name in path_types:
         source: Source = "path"
     elif marker is not None:
         source = marker.source
@@ -323,7 +328,7 @@ def _analyze_param(
     if marker is not None and marker.alias:
         wire = marker.alias
     elif source == "header":
-        wire = param.name.replace("_", "-")
+        wire = "-".join(part.capitalize() for part in param.name.split("_"))
     required = not has_default and not _is_optional(annotation)
     embed = isinstance(marker, Body) and marker.embed
     description = (marker.description if marker is not None else None) or doc
@@ -449,6 +454,10 @@ def compile_binder(spec: HandlerSpec) -> Binder | None:
                 raw = (values if step.is_list else values[-1]) if values else None
             elif source == _PATH:
                 raw = url_args[step.name]
+                if type(raw) is not str:
+                    # <id:int> with `id: str`, or bounds on a filtered value: convert the
+                    # filter's value from its text like any other wildcard.
+                    raw = str(raw)
             elif source == _HEADER:
                 raw = environ.get(step.key)
                 if raw is not None and step.is_list:

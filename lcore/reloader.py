@@ -302,6 +302,8 @@ class FileCheckerThread(threading.Thread):
             return
         self._missing.discard(path)
         if known != stat:
+            if known is not None:
+                stat = _settled_stat(path) or stat  # let a save in progress finish first
             self._stats[path] = stat
             if known is not None:
                 self.changed.add(path)
@@ -399,6 +401,22 @@ class _TreeSnapshot:
         changed = sorted(p for p, stat in current.items() if self.stats.get(p) != stat)
         self.stats = current
         return changed
+
+
+def _settled_stat(path: str, pause: float = 0.05, tries: int = 20) -> FileStat | None:
+    """The file's stat once two readings ``pause`` apart agree (at most ``tries`` pauses).
+
+    Events fire while an editor is still writing (a truncate, then the new text): acting
+    on the first one would compile, or run, a half-written file.
+    """
+    current = _stat(path)
+    for _ in range(tries):
+        time.sleep(pause)
+        settled = _stat(path)
+        if settled == current:
+            break
+        current = settled
+    return current
 
 
 def _restart_process(app: object) -> Callable[[str], None]:
@@ -507,7 +525,7 @@ class WatchdogReloader:
         (an editor's single save often fires several events)."""
         if not _is_watched(path, root):
             return
-        stat = _stat(path)
+        stat = _settled_stat(path)
         with self._lock:
             if path in self._seen and self._seen[path] == stat:
                 return

@@ -159,7 +159,7 @@ def test_analysis_sources_wire_names_and_requiredness() -> None:
         "id": ("path", "id", True, EMPTY),
         "q": ("query", "q", True, EMPTY),
         "limit": ("query", "page-size", True, EMPTY),
-        "x_token": ("header", "x-token", True, EMPTY),
+        "x_token": ("header", "X-Token", True, EMPTY),
         "agent": ("header", "User-Agent", False, EMPTY),
         "sid": ("cookie", "sid", True, EMPTY),
         "user": ("body", "user", True, EMPTY),
@@ -535,8 +535,8 @@ def test_headers(app: Lcore) -> None:
         "langs": ["en", "fr", "de"],
     }
     assert problems_of(client.get("/h", headers={"X-Count": "-1"})) == [
-        {"loc": ["header", "x-token"], "msg": "field required", "type": "missing"},
-        {"loc": ["header", "x-count"], "msg": "must be >= 0", "type": "greater_than_equal"},
+        {"loc": ["header", "X-Token"], "msg": "field required", "type": "missing"},
+        {"loc": ["header", "X-Count"], "msg": "must be >= 0", "type": "greater_than_equal"},
     ]
 
 
@@ -881,7 +881,7 @@ def test_422_lists_every_problem_from_every_source() -> None:
             {"loc": ["body", "address", "zip"], "msg": "field required", "type": "missing"},
             {"loc": ["body", "tags", 1], "msg": "expected a string", "type": "string_type"},
             {"loc": ["query", "limit"], "msg": "must be >= 1", "type": "greater_than_equal"},
-            {"loc": ["header", "x-token"], "msg": "field required", "type": "missing"},
+            {"loc": ["header", "X-Token"], "msg": "field required", "type": "missing"},
             {"loc": ["cookie", "session"], "msg": "expected an integer", "type": "int_parsing"},
             {
                 "loc": ["query", "verbose"],

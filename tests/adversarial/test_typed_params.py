@@ -166,7 +166,7 @@ def test_int_path_non_ascii_digit(typed: Lcore) -> None:
 
 def test_int_header_10000_digits(typed: Lcore) -> None:
     problem = only_problem(get(typed, "/header", HTTP_X_COUNT="9" * 10_000), 422, "int_parsing")
-    assert problem["loc"] == ["header", "x-count"]
+    assert problem["loc"] == ["header", "X-Count"]
 
 
 def test_json_int_21_digits(typed: Lcore) -> None:
