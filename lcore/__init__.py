@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .cli import load, load_app
     from .reloader import AsyncReloader, FileCheckerThread, WatchdogReloader
+    from .servers import on_shutdown
     from .testing import TestClient, TestResponse
 
 from .app import Lcore, Route, RouteReset, path_shift, yieldroutes
@@ -156,6 +157,7 @@ __all__ = [
     "load_dotenv",
     "make_default_app_wrapper",
     "mount",
+    "on_shutdown",
     "parse_auth",
     "parse_date",
     "parse_range_header",
@@ -190,6 +192,10 @@ def __getattr__(name: str) -> Any:
         from . import testing
 
         return getattr(testing, name)
+    if name == "on_shutdown":
+        from .servers import on_shutdown
+
+        return on_shutdown
     if name in ("AsyncReloader", "FileCheckerThread", "WatchdogReloader"):
         from . import reloader
 

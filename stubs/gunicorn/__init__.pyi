@@ -1,0 +1,1 @@
+# Minimal stubs for gunicorn (the "servers" extra), covering what lcore.servers calls.

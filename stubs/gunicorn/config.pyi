@@ -1,0 +1,6 @@
+from typing import Any
+
+class Config:
+    settings: dict[str, Any]
+    def __init__(self, usage: str | None = None, prog: str | None = None) -> None: ...
+    def set(self, name: str, value: object) -> None: ...

@@ -1,0 +1,1 @@
+# Minimal stubs for waitress (the "servers" extra), covering what lcore.servers calls.

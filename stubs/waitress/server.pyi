@@ -1,0 +1,24 @@
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from waitress.task import ThreadedTaskDispatcher
+from waitress.trigger import trigger
+from waitress.wasyncore import dispatcher
+
+class MultiSocketServer:
+    task_dispatcher: ThreadedTaskDispatcher
+    def run(self) -> None: ...
+    def close(self) -> None: ...
+
+class BaseWSGIServer(dispatcher):
+    task_dispatcher: ThreadedTaskDispatcher
+    trigger: trigger
+    effective_host: str
+    effective_port: int
+    def run(self) -> None: ...
+
+def create_server(
+    application: Callable[[dict[str, Any], Any], Iterable[bytes]],
+    map: dict[int, Any] | None = None,
+    **kw: Any,
+) -> BaseWSGIServer | MultiSocketServer: ...
