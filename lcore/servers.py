@@ -49,8 +49,10 @@ __all__ = [
     "TwistedServer",
     "WSGIRefServer",
     "WaitressServer",
+    "make_adapter",
     "on_shutdown",
     "run",
+    "run_shutdown_callbacks",
     "server_names",
 ]
 
@@ -94,7 +96,12 @@ async def _await(awaitable: Any) -> object:
     return await awaitable
 
 
-def _run_shutdown_callbacks() -> None:
+def run_shutdown_callbacks() -> None:
+    """Run (and forget) the :func:`on_shutdown` callbacks now, last registered first.
+
+    :func:`run` calls this when it stops; call it yourself from the exit hook of a server
+    that lcore does not start (gunicorn's ``worker_exit``, for one).
+    """
     from .app import _run_coroutine
 
     while _shutdown_callbacks:
@@ -955,7 +962,7 @@ class _Serving:
     def _finish(self) -> None:
         from .app import Lcore
 
-        _run_shutdown_callbacks()
+        run_shutdown_callbacks()
         if isinstance(self.app, Lcore):
             try:
                 self.app.close()
