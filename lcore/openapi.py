@@ -710,13 +710,11 @@ def register_docs(app: Lcore, path: str, explicit: bool = True) -> None:
             pair = encoded[0] = (document, json_dumps(document).encode())
         return HTTPResponse(pair[1], headers={"Content-Type": "application/json"})
 
-    def docs_page() -> HTTPResponse:
-        if not docs_visible(app):
-            return HTTPError(404)
-        page = render_page(app.openapi(), path.rsplit("/", 1)[-1] + "/json")
-        return HTTPResponse(page, headers={"Content-Type": "text/html; charset=UTF-8"})
+    if json_rule not in ours:
+        app.add_route(
+            Route(app, json_rule, "GET", openapi_json, include_in_schema=False, lcore_docs=True)
+        )
+    from .docs_ui import install_docs_ui
 
-    for rule, callback in ((json_rule, openapi_json), (path, docs_page)):
-        if rule in ours:
-            continue
-        app.add_route(Route(app, rule, "GET", callback, include_in_schema=False, lcore_docs=True))
+    # The API browser: GET {path} and its files at GET {path}/static/<file>.
+    install_docs_ui(app, path, visible=lambda: docs_visible(app))
