@@ -131,6 +131,13 @@ def test_debug_sets_the_config_key() -> None:
     assert app.debug is True
 
 
+def test_debug_turns_on_the_api_docs() -> None:
+    app = Lcore()
+    assert TestClient(app).get("/docs/json").status_code == 404
+    run(app, server=FakeServer, quiet=True, debug=True)
+    assert TestClient(app).get("/docs/json").status_code == 200
+
+
 def test_debug_none_leaves_debug_alone() -> None:
     app = Lcore(debug=True)
     run(app, server=FakeServer, quiet=True)
@@ -226,6 +233,15 @@ def test_on_shutdown_is_a_decorator_that_returns_the_function() -> None:
 
     assert on_shutdown(goodbye) is goodbye
     assert lcore.on_shutdown is on_shutdown
+
+
+def test_run_shutdown_callbacks_for_servers_lcore_does_not_start() -> None:
+    calls: list[str] = []
+    on_shutdown(lambda: calls.append("first"))
+    on_shutdown(lambda: calls.append("second"))
+    servers_module.run_shutdown_callbacks()
+    servers_module.run_shutdown_callbacks()
+    assert calls == ["second", "first"]
 
 
 def test_coroutine_callbacks_run_to_completion() -> None:
