@@ -14,7 +14,7 @@ from typing import Annotated
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from lcore import HTTPError, Lcore, Query, request, response
+from lcore import HTTPError, Lcore, Path, Query, request, response
 from lcore.openapi import http_bearer
 
 
@@ -90,8 +90,11 @@ def list_books(
     return books[:limit]
 
 
+BookId = Annotated[int, Path(description="The book's id.", ge=1, example=1)]
+
+
 @app.get("/books/<book_id:int>", tags=["books"], responses={404: NotFound})
-def get_book(book_id: int) -> Book:
+def get_book(book_id: BookId) -> Book:
     """Fetch one book by its id."""
     if book_id not in shelf:
         raise HTTPError(404, "no such book")
@@ -111,7 +114,7 @@ def add_book(book: NewBook) -> Book:
 
 
 @app.delete("/books/<book_id:int>", tags=["books"], security=["bearerAuth"], status=204)
-def delete_book(book_id: int) -> None:
+def delete_book(book_id: BookId) -> None:
     """Remove a book (needs the bearer token)."""
     if request.get_header("Authorization") != f"Bearer {TOKEN}":
         raise HTTPError(401, "send Authorization: Bearer let-me-in")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from .context import request
 from .http import parse_etag_list
+from .openapi import DEFAULT_TITLE
 from .response import HTTPError, HTTPResponse
 
 if TYPE_CHECKING:
@@ -217,7 +218,8 @@ def install_docs_ui(
     Args:
         app: The app.
         path: Where the page goes; starts with ``/`` and does not end with one.
-        title: The page title; by default the ``docs.title`` setting, read per request.
+        title: The page title; by default the ``docs.title`` setting, read per request
+            (the document's own title replaces it once the page has loaded it).
         visible: Asked on every request; when it returns false both routes answer 404
             (how ``docs.enabled = False`` turns the docs off).
 
@@ -231,8 +233,8 @@ def install_docs_ui(
     def docs_ui_page() -> HTTPResponse:
         if visible is not None and not visible():
             return HTTPError(404)
-        page_title = title if title is not None else str(app.config.get("docs.title") or "")
-        return _conditional(render_index(path, page_title or "API documentation"))
+        page_title = title if title is not None else app.config.get("docs.title")
+        return _conditional(render_index(path, str(page_title or DEFAULT_TITLE)))
 
     def docs_ui_file(file: str) -> HTTPResponse:
         if visible is not None and not visible():

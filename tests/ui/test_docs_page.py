@@ -208,13 +208,19 @@ def test_request_body_is_an_expandable_tree(docs: DocsPage) -> None:
 
 def test_try_it_get_with_a_path_parameter(docs: DocsPage) -> None:
     page = docs.open("#get_book")
-    page.locator("#op-get_book input[data-name=book_id]").fill("1")
+    row = page.locator("#op-get_book table.params tbody tr")
+    assert row.locator("td[data-label=Description]").inner_text() == "The book's id."
+    assert row.locator("td[data-label=Constraints]").inner_text() == "≥ 1"
+    assert row.locator("td[data-label=Example]").inner_text() == "1"
+    field = page.locator("#op-get_book input[data-name=book_id]")
+    assert field.input_value() == "1"  # prefilled with the parameter's example
+    field.fill("2")
     result = send(page, "get_book")
     assert result.locator(".status").inner_text() == "200 OK"
-    assert result.locator(".request-line").inner_text() == "GET /books/1"
+    assert result.locator(".request-line").inner_text() == "GET /books/2"
     body = json.loads(result.locator(".response-body").inner_text())
-    assert body["title"] == "Middlemarch"
-    assert result.locator(".response-body").inner_text().startswith('{\n  "id": 1,')  # pretty
+    assert body["title"] == "Leaves of Grass"
+    assert result.locator(".response-body").inner_text().startswith('{\n  "id": 2,')  # pretty
     headers = result.locator(".response-headers")
     headers.locator("summary").click()
     assert "application/json" in headers.locator("tr", has_text="content-type").inner_text()
