@@ -22,6 +22,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from uuid import UUID
 
 from .errors import ErrorDetail
+from .typeinfo import NO_CONSTRAINTS, Constraints, is_typeddict, unwrap_annotated
 
 __all__ = [
     "Constraints",
@@ -67,38 +68,6 @@ _INT_TEXT = re.compile(r"-?[0-9]{1,20}")
 _FLOAT_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?")
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Constraints:
-    """Bounds declared with a marker (``Query(ge=1)``) or on a dataclass field."""
-
-    ge: float | None = None
-    gt: float | None = None
-    le: float | None = None
-    lt: float | None = None
-    min_length: int | None = None
-    max_length: int | None = None
-    pattern: str | None = None
-
-    def __bool__(self) -> bool:
-        return any(getattr(self, f) is not None for f in self.__slots__)
-
-
-NO_CONSTRAINTS = Constraints()
-
-
-def unwrap_annotated(tp: Any) -> tuple[Any, tuple[Any, ...]]:
-    """Split ``Annotated[T, m1, m2]`` into ``(T, (m1, m2))``; other types pass through."""
-    if get_origin(tp) is typing.Annotated:
-        args = get_args(tp)
-        return args[0], tuple(args[1:])
-    return tp, ()
-
-
-def is_typeddict(tp: Any) -> bool:
-    """Whether ``tp`` is a TypedDict class (typing's or typing_extensions')."""
-    return isinstance(tp, type) and hasattr(tp, "__total__") and hasattr(tp, "__annotations__")
 
 
 def _constraints_of(metadata: Sequence[Any]) -> Constraints:

@@ -15,19 +15,12 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union, get_args, get_origin
 
-from .converters import (
-    NO_CONSTRAINTS,
-    Constraints,
-    Converter,
-    Invalid,
-    build_converter,
-    is_typeddict,
-    unwrap_annotated,
-)
 from .errors import ClientError, ErrorDetail
 from .http import parse_options_header
+from .typeinfo import NO_CONSTRAINTS, Constraints, is_typeddict, unwrap_annotated
 
 if TYPE_CHECKING:
+    from .converters import Converter
     from .request import Request
 
 __all__ = [
@@ -345,6 +338,8 @@ def _analyze_param(
         declared,
     )
     try:
+        from .converters import build_converter  # NOTE: on first use: not on `import lcore`
+
         build_converter(declared, source != "body")
     except TypeError:
         if has_default:
@@ -397,6 +392,8 @@ class _Step:
 
 
 def _compile_step(param: ParamSpec, spec: HandlerSpec) -> _Step | None:
+    from .converters import build_converter
+
     converter: Converter | None = None
     if param.source == "path":
         if _needs_path_conversion(param, spec.path_types.get(param.name, str)):
@@ -431,6 +428,8 @@ def _compile_step(param: ParamSpec, spec: HandlerSpec) -> _Step | None:
 def compile_binder(spec: HandlerSpec) -> Binder | None:
     """Compile the per-request binder; ``None`` when the handler needs no binding (its URL
     wildcards are passed through as they are, like a plain Bottle handler)."""
+    from .converters import Invalid
+
     steps = [step for step in (_compile_step(p, spec) for p in spec.params) if step is not None]
     if not steps:
         return None
