@@ -329,6 +329,28 @@ def spec_hot_reload(block: Block, tmp: Path) -> None:
         reloader.stop()  # its default callback would re-execute this test process
 
 
+def spec_running(block: Block, tmp: Path) -> None:
+    from lcore.servers import make_adapter
+
+    calls: list[dict[str, Any]] = []
+
+    def record(self: Lcore, **options: Any) -> None:
+        calls.append(options)
+
+    with mock.patch.object(Lcore, "run", record):
+        run_block(block, _fresh(app=Lcore()))
+    assert [c.get("server", "wsgiref") for c in calls] == [
+        "wsgiref",
+        "gunicorn",
+        "waitress",
+        "gevent",
+    ]
+    assert calls[0]["reloader"] is True and calls[0]["debug"] is True
+    for options in calls:
+        adapter = make_adapter(options.get("server", "wsgiref"), options["host"], options["port"])
+        assert (adapter.host, adapter.port) == (options["host"], 8080)
+
+
 SpecCase = Callable[[Block, Path], None]
 
 #: Each python example of the spec, by the heading it sits under: a check, or why it waits.
@@ -342,7 +364,7 @@ SPEC_CASES: dict[str, SpecCase | str] = {
     "Automatic .env Loading": spec_dotenv_loading,
     "Error Format": spec_error_format,
     "Proxy Trust": spec_proxy_trust,
-    "Running Your App": "later feature: production server adapters and the reloader",
+    "Running Your App": spec_running,
     "Hot Reload": spec_hot_reload,
     "Built-in API Documentation": spec_api_documentation,
     "Project Structure": spec_project_structure,
