@@ -7,25 +7,21 @@ exception ends in one funnel (:meth:`Lcore._handle_exception`), so nothing escap
 
 from __future__ import annotations
 
-import contextvars
-import functools
 import inspect
-import itertools
 import re
 import sys
-import threading
 import traceback
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ._wsgi import StartResponse, WSGIApp, WSGIEnviron
+from .bodies import StreamedBody, call_wsgi, close_body, result_chunks
 from .config import LCORE_KEYS, ConfigDict
 from .context import RequestContext, _current
 from .errors import (
     HTTP_CODES,
     ClientError,
-    PluginError,
     render_error_html,
     render_error_json,
 )
@@ -33,18 +29,18 @@ from .hooks import HookRegistry
 from .jsonutil import json_dumps, set_backend
 from .limits import Limits
 from .middleware.base import Middleware, MiddlewarePipeline, NextHandler
-from .params import Binder, HandlerSpec, analyze_handler, compile_binder
 from .plugins import JSONPlugin, is_json_value
 from .request import Request, TrustedProxies
 from .response import HTTPError, HTTPResponse, Response
+from .route import Route, RouteReset, path_shift, yieldroutes
 from .routing import MatchFailure, Router
 
 if TYPE_CHECKING:
     import logging
 
-    from .routing import FilterFactory, ParsedRule
+    from .routing import FilterFactory
 
-__all__ = ["Lcore", "Route", "path_shift", "yieldroutes"]
+__all__ = ["Lcore", "Route", "RouteReset", "path_shift", "yieldroutes"]
 
 H = TypeVar("H", bound=Callable[..., Any])
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,363 +57,6 @@ _NO_BODY_STATUS = frozenset({204, 304})
 #: The Python type each built-in wildcard filter produces (custom filters: object).
 _FILTER_TYPES: dict[str, type[Any]] = {"re": str, "path": str, "int": int, "float": float}
 _DEFAULT_CT = "text/html; charset=UTF-8"
-
-
-def _run_coroutine(coro: Any) -> Any:
-    """Run a coroutine to completion from synchronous code.
-
-    In a thread without a running loop this is ``asyncio.run``; inside a running loop the
-    coroutine gets a fresh thread (with a copy of the context, so ``request`` works).
-    """
-    import asyncio  # NOTE: imported on first use; it costs ~40 ms at import time
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    box: dict[str, Any] = {}
-    context = contextvars.copy_context()
-
-    def runner() -> None:
-        try:
-            box["value"] = context.run(asyncio.run, coro)
-        except BaseException as exc:  # re-raised in the calling thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=runner, name="lcore-async-handler")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-def _sync_callback(callback: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(callback)
-    def call_async(*args: Any, **kwargs: Any) -> Any:
-        return _run_coroutine(callback(*args, **kwargs))
-
-    return call_async
-
-
-class Route:
-    """One registered route: rule, method, callback, and its compiled call chain.
-
-    Args:
-        app: The app the route belongs to.
-        rule: The rule, e.g. ``/users/<id:int>``.
-        method: The HTTP method (upper-cased; ``ANY`` matches every method).
-        callback: The handler.
-        name: Name for URL building.
-        plugins: Plugins (or decorators) for this route only.
-        skiplist: Plugins (instances, classes or names) and middleware names to skip.
-        **config: Route options, stored on :attr:`config`.
-    """
-
-    def __init__(
-        self,
-        app: Lcore,
-        rule: str,
-        method: str,
-        callback: Callable[..., Any],
-        name: str | None = None,
-        plugins: Sequence[Any] | None = None,
-        skiplist: Sequence[Any] | None = None,
-        **config: Any,
-    ) -> None:
-        self.app = app
-        self.rule = rule
-        self.method: str = method.upper()
-        self.callback = callback
-        self.name = name
-        self.plugins: list[Any] = list(plugins or [])
-        self.skiplist: list[Any] = list(skiplist or [])
-        self.config: dict[str, Any] = dict(config)
-        #: The route this one was copied from when its app was mounted.
-        self.mounted_from: Route | None = None
-        self.mount_prefix: str = ""
-        #: Each URL wildcard and the type its filter produces (set when registered).
-        self.path_types: dict[str, type[Any]] = {}
-        #: The rule split into literal text and wildcards (set when registered).
-        self.parsed_rule: ParsedRule | None = None
-        self._spec: HandlerSpec | None = None
-        self.call: Callable[..., Any] = self._compile_call
-        self.handle: NextHandler = self._compile_handle
-        #: True once compiled when a request may call :attr:`call` directly (no post
-        #: middleware, not mounted); until then requests go through :attr:`handle`.
-        self.plain: bool = False
-
-    # -- compiled chains ----------------------------------------------------------------
-
-    def _compile_call(self, *args: Any, **kwargs: Any) -> Any:
-        self.call = self._build_call()
-        return self.call(*args, **kwargs)
-
-    def _compile_handle(self, context: RequestContext) -> Any:
-        self.prepare()
-        return self.handle(context)
-
-    @property
-    def spec(self) -> HandlerSpec:
-        """The analysed signature of the handler (parameters, return type, docstring).
-
-        Raises:
-            NameError: An annotation names something that does not exist.
-            TypeError: A parameter type lcore cannot read, without a default.
-        """
-        if self._spec is None:
-            self._spec = analyze_handler(self.callback, self.path_types)
-        return self._spec
-
-    def analyze(self) -> None:
-        """Analyse the handler now; a forward reference that cannot be resolved yet is
-        retried at the first request.
-
-        Raises:
-            TypeError: A parameter type lcore cannot read, without a default.
-        """
-        try:
-            _ = self.spec
-        except NameError:
-            self._spec = None
-
-    def _build_call(self) -> Callable[..., Any]:
-        callback = self.callback
-        if inspect.iscoroutinefunction(callback):
-            callback = _sync_callback(callback)
-        binder = compile_binder(self.spec) if self.mounted_from is None else None
-        if binder is not None:
-            callback = _bound_callback(callback, binder)
-        status = self.config.get("status")
-        if status is not None:
-            callback = _with_status(callback, int(status))
-        for plugin in reversed(self.all_plugins()):
-            try:
-                if hasattr(plugin, "apply"):
-                    callback = plugin.apply(callback, self)
-                else:
-                    callback = plugin(callback)
-            except RouteReset:
-                return self._build_call()
-            if not callable(callback):
-                raise PluginError(f"plugin {plugin!r} did not return a callable")
-        return callback
-
-    def _build_handle(self) -> NextHandler:
-        """The context-level handler: post middleware around the (mounted) call."""
-        inner: NextHandler
-        if self.mounted_from is not None:
-            inner = _mounted_handler(self.mounted_from)
-        else:
-            call = self.call
-
-            def call_with_args(context: RequestContext) -> Any:
-                return call(**context.request.url_args)
-
-            inner = call_with_args
-        return self.app.middleware.wrap(inner, self)
-
-    def reset(self) -> None:
-        """Forget the compiled chains; they are rebuilt on the next request."""
-        self.call = self._compile_call
-        self.handle = self._compile_handle
-        self.plain = False
-
-    def prepare(self) -> None:
-        """Compile the chains now instead of on the first request."""
-        self.call = self._build_call()
-        self.handle = self._build_handle()
-        self.plain = self.mounted_from is None and not self.app.middleware.entries("post")
-
-    def all_plugins(self) -> list[Any]:
-        """The plugins that apply, outermost last: app plugins, then route plugins."""
-        unique: set[str] = set()
-        result: list[Any] = []
-        for plugin in reversed(self.app.plugins + self.plugins):
-            if True in self.skiplist:
-                break
-            name = getattr(plugin, "name", None)
-            if name and (name in self.skiplist or name in unique):
-                continue
-            if plugin in self.skiplist or type(plugin) in self.skiplist:
-                continue
-            if name:
-                unique.add(name)
-            result.append(plugin)
-        return result[::-1]
-
-    def get_undecorated_callback(self) -> Callable[..., Any]:
-        """The handler without decorators that used ``functools.wraps``."""
-        func = self.callback
-        while hasattr(func, "__wrapped__"):
-            func = getattr(func, "__wrapped__")  # noqa: B009 - not a plain function attribute
-        return func
-
-    def get_callback_args(self) -> list[str]:
-        """Names of the handler's positional-or-keyword and keyword-only parameters."""
-        sig = inspect.signature(self.get_undecorated_callback())
-        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-        return [p.name for p in sig.parameters.values() if p.kind in kinds]
-
-    def get_config(self, key: str, default: Any = None) -> Any:
-        """A route option, falling back to the app config."""
-        if key in self.config:
-            return self.config[key]
-        return self.app.config.get(key, default)
-
-    def __repr__(self) -> str:
-        return f"<Route {self.method} {self.rule!r} -> {getattr(self.callback, '__name__', '?')}>"
-
-
-def _bound_callback(callback: Callable[..., Any], binder: Binder) -> Callable[..., Any]:
-    """Call ``callback`` with the parameters the binder reads from the request."""
-
-    def call_bound(**url_args: Any) -> Any:
-        context = _current.get()
-        assert context is not None
-        return callback(**binder(context.request, url_args))
-
-    return call_bound
-
-
-def _with_status(callback: Callable[..., Any], status: int) -> Callable[..., Any]:
-    """Answer with the route's ``status`` option when the handler returns normally."""
-
-    def call_with_status(*args: Any, **kwargs: Any) -> Any:
-        result = callback(*args, **kwargs)
-        context = _current.get()
-        if context is not None and not isinstance(result, HTTPResponse):
-            context.response.status = status
-        return result
-
-    return call_with_status
-
-
-class RouteReset(Exception):
-    """Raised by a plugin's ``apply`` to ask for the chain to be rebuilt."""
-
-
-def _mounted_handler(inner_route: Route) -> NextHandler:
-    """Run a sub-app's own pre middleware and hooks around its route's chain."""
-    sub = inner_route.app
-    hooks = sub.hooks
-
-    def mounted(context: RequestContext) -> Any:
-        for hook in hooks["on_request_start"]:
-            hook()
-        for hook in hooks["before_request"]:
-            hook()
-        pre = sub.middleware.pre_chain()
-        if pre is not None:
-            early = pre(context)
-            if early is not None:
-                return early
-        for hook in hooks["on_auth_resolved"]:
-            hook()
-        for hook in hooks["on_handler_enter"]:
-            hook()
-        try:
-            # Looked up per call: the inner route compiles itself on first use (and again
-            # after the sub-app resets); a captured reference would recompile every time.
-            result = inner_route.handle(context)
-            for hook in hooks["on_handler_exit"]:
-                hook()
-            return result
-        finally:
-            for name in ("on_response_build", "after_request", "on_response_send"):
-                for hook in hooks[name]:
-                    hook()
-
-    return mounted
-
-
-def path_shift(script_name: str, path_info: str, shift: int = 1) -> tuple[str, str]:
-    """Move ``shift`` segments from ``path_info`` to ``script_name`` (negative: back).
-
-    Raises:
-        AssertionError: More segments asked for than there are.
-    """
-    if shift == 0:
-        return script_name, path_info
-    path = path_info.strip("/").split("/")
-    script = script_name.strip("/").split("/")
-    path = [] if path == [""] else path
-    script = [] if script == [""] else script
-    if 0 < shift <= len(path):
-        script, path = script + path[:shift], path[shift:]
-    elif 0 > shift >= -len(script):
-        script, path = script[:shift], script[shift:] + path
-    else:
-        raise AssertionError("cannot shift past the start or end of the path")
-    new_script = "/" + "/".join(script)
-    new_path = "/" + "/".join(path)
-    if path_info.endswith("/") and path:
-        new_path += "/"
-    return new_script, new_path
-
-
-def yieldroutes(func: Callable[..., Any]) -> Iterator[str]:
-    """Derive rules from a function: ``/name`` plus ``/<arg>`` for each parameter; one rule
-    per optional parameter. ``__`` in the function name becomes ``/``."""
-    path = "/" + func.__name__.replace("__", "/").lstrip("/")
-    spec = inspect.signature(func)
-    required = [p for p in spec.parameters.values() if p.default is inspect.Parameter.empty]
-    optional = [p for p in spec.parameters.values() if p.default is not inspect.Parameter.empty]
-    path += "".join(f"/<{p.name}>" for p in required)
-    yield path
-    for param in optional:
-        path += f"/<{param.name}>"
-        yield path
-
-
-class _ClosingIterator:
-    """A response body that re-binds the request context while the server pulls chunks
-    (so streaming generators can use ``request``) and runs cleanups on ``close()``."""
-
-    __slots__ = ("_close", "_context", "_iterator")
-
-    def __init__(
-        self, iterator: Iterator[bytes], close: Callable[[], None], context: RequestContext
-    ) -> None:
-        self._iterator = iterator
-        self._close = close
-        self._context = context
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self
-
-    def __next__(self) -> bytes:
-        token = _current.set(self._context)
-        try:
-            return next(self._iterator)
-        finally:
-            _current.reset(token)
-
-    def close(self) -> None:
-        self._close()
-
-
-class _Encode:
-    """Encode str chunks of a streamed body."""
-
-    __slots__ = ("_charset", "_iterator")
-
-    def __init__(self, iterator: Iterator[Any], charset: str) -> None:
-        self._iterator = iterator
-        self._charset = charset
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self
-
-    def __next__(self) -> bytes:
-        chunk = next(self._iterator)
-        if isinstance(chunk, str):
-            return chunk.encode(self._charset)
-        if isinstance(chunk, bytes):
-            return chunk
-        if isinstance(chunk, bytearray):
-            return bytes(chunk)
-        raise TypeError(f"streamed chunks must be str or bytes, not {type(chunk).__name__}")
 
 
 class Lcore:
@@ -725,7 +364,7 @@ class Lcore:
             except AssertionError:
                 script, path = prefix.rstrip("/"), "/"
             environ["SCRIPT_NAME"], environ["PATH_INFO"] = script, path
-            return _call_wsgi(app, environ)
+            return call_wsgi(app, environ)
 
         rule = prefix.rstrip("/") + "<:re:(/.*)?>"
         self.add_route(Route(self, rule, "ANY", mountpoint, skiplist=[True], **options))
@@ -974,12 +613,12 @@ class Lcore:
             _logger().exception("error while finishing %s", environ.get("PATH_INFO"))
             if started or not self.catchall:
                 raise
-            _close_quietly(body)
+            close_body(body)
             body = ()
             return self._panic(environ, start_response)
         finally:
             _current.reset(token)
-            if context._cleanups is not None and not isinstance(body, _ClosingIterator):
+            if context._cleanups is not None and not isinstance(body, StreamedBody):
                 context.close()
 
     def _panic(self, environ: WSGIEnviron, start_response: StartResponse) -> list[bytes]:
@@ -1148,7 +787,7 @@ class Lcore:
                 if isinstance(result, HTTPResponse):
                     result.apply(response)
                     result = response.body
-                chunks = self._cast(result, context)
+                chunks = result_chunks(result, context, self._json_enabled())
                 # The hooks run once: a response that one of them raised replaces the
                 # result without running them again (else a hook that raises would loop).
                 if not hooks_ran:
@@ -1172,7 +811,7 @@ class Lcore:
             or code < 200
             or context.request.environ.get("REQUEST_METHOD") == "HEAD"
         ):
-            _close_quietly(chunks)
+            close_body(chunks)
             chunks = []
         return response.status_line, headers, chunks
 
@@ -1181,88 +820,9 @@ class Lcore:
         installed = any(getattr(p, "name", None) == "json" for p in self.plugins)
         return installed and bool(self.config.get("json.enable", True))
 
-    def _cast(self, result: Any, context: RequestContext) -> Iterable[bytes]:
-        """Turn a handler result into body chunks and set Content-Length when known.
-
-        Raises:
-            TypeError: A result lcore cannot send (a 500).
-        """
-        response = context.response
-        # NOTE: no `result in {"", b""}`: a dict or list result (from middleware, which
-        # the JSON plugin does not wrap) is unhashable.
-        if result is None or (isinstance(result, str | bytes | bytearray) and not result):
-            if response.get_header("Content-Length") is None:
-                response.set_header("Content-Length", "0")
-            return []
-        if isinstance(result, str):
-            result = result.encode(response.charset)
-        if isinstance(result, bytes | bytearray):
-            response.set_header("Content-Length", str(len(result)))
-            return [bytes(result)]
-        if is_json_value(result):
-            if not self._json_enabled():
-                if isinstance(result, dict):
-                    raise TypeError("Unsupported response type: dict (the JSON plugin is off)")
-            else:
-                response.content_type = "application/json"
-                data = json_dumps(result).encode()
-                response.set_header("Content-Length", str(len(data)))
-                return [data]
-        if hasattr(result, "read"):
-            wrapper = context.request.environ.get("wsgi.file_wrapper")
-            if wrapper is not None:
-                return wrapper(result, 65536)  # type: ignore[no-any-return]  # server-supplied callable
-            return _iter_file(result)
-        if isinstance(result, Iterable):
-            iterable: Iterable[Any] = result  # pyright: ignore[reportUnknownVariableType]  # the handler chose the item type
-            iterator: Iterator[Any] = iter(iterable)
-            close = getattr(iterable, "close", None)
-
-            def close_all() -> None:
-                try:
-                    if callable(close):
-                        close()
-                finally:
-                    context.close()
-
-            encoded = _Encode(iterator, response.charset)
-            # The first chunk is pulled here, inside the error funnel: a generator that
-            # fails before yielding anything still gets a proper error response.
-            try:
-                first = next(encoded)
-            except StopIteration:
-                if callable(close):
-                    close()
-                response.set_header("Content-Length", "0")
-                return []
-            except BaseException:
-                if callable(close):
-                    close()
-                raise
-            return _ClosingIterator(itertools.chain((first,), encoded), close_all, context)
-        raise TypeError(f"Unsupported response type: {type(result).__name__}")
-
 
 def _same_text(text: str) -> str:
     return text
-
-
-def _iter_file(handle: Any, size: int = 65536) -> Iterator[bytes]:
-    try:
-        while True:
-            chunk = handle.read(size)
-            if not chunk:
-                return
-            yield chunk.encode() if isinstance(chunk, str) else chunk
-    finally:
-        if hasattr(handle, "close"):
-            handle.close()
-
-
-def _close_quietly(chunks: Iterable[bytes]) -> None:
-    close = getattr(chunks, "close", None)
-    if callable(close):
-        close()
 
 
 def _match_error(failure: MatchFailure) -> HTTPError:
@@ -1284,45 +844,3 @@ def _as_list(value: Any) -> list[Any]:
     if isinstance(value, list | tuple):
         return list(value)  # pyright: ignore[reportUnknownArgumentType]
     return [value]
-
-
-def _call_wsgi(app: WSGIApp, environ: WSGIEnviron) -> HTTPResponse:
-    """Call a WSGI app and capture its answer as an HTTPResponse."""
-    captured: dict[str, Any] = {}
-    written: list[bytes] = []
-
-    def start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: Any = None
-    ) -> Callable[[bytes], object]:
-        # NOTE: PEP 3333: with exc_info, start_response replaces the status and headers
-        # until they are sent; they count as sent once the HTTPResponse is built.
-        if exc_info and "sent" in captured:
-            raise exc_info[1].with_traceback(exc_info[2])
-        captured["status"], captured["headers"] = status, headers
-        return written.append
-
-    result = app(environ, start_response)
-    iterator = iter(result)
-    first: list[bytes] = []
-    if "status" not in captured:
-        for chunk in iterator:
-            first.append(chunk)
-            if "status" in captured:
-                break
-    response = HTTPResponse(status=captured.get("status", "500 Internal Server Error"))
-    for name, value in captured.get("headers", []):
-        response.add_header(name, value)
-    captured["sent"] = True
-
-    def body() -> Iterator[bytes]:
-        try:
-            yield from written
-            yield from first
-            yield from iterator
-        finally:
-            close = getattr(result, "close", None)
-            if callable(close):
-                close()
-
-    response.body = body()
-    return response

@@ -14,7 +14,8 @@ from .request import Request
 from .response import Response
 
 if TYPE_CHECKING:
-    from .app import Lcore, Route
+    from .app import Lcore
+    from .route import Route
 
 __all__ = [
     "LocalContext",

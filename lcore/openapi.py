@@ -24,7 +24,8 @@ from .response import HTTPError, HTTPResponse
 from .schema import NOT_JSON, SchemaRegistry, json_value, set_default
 
 if TYPE_CHECKING:
-    from .app import Lcore, Route
+    from .app import Lcore
+    from .route import Route
 
 __all__ = [
     "DEFAULT_TITLE",
@@ -691,7 +692,7 @@ def register_docs(app: Lcore, path: str, explicit: bool = True) -> None:
     Raises:
         RouteError: ``explicit`` and one of the two rules is taken by another route.
     """
-    from .app import Route
+    from .route import Route
 
     json_rule = path + "/json"
     existing = {(r.rule, r.method): r for r in app.routes if r.method == "GET"}

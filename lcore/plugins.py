@@ -10,7 +10,8 @@ from .jsonutil import json_dumps
 from .response import HTTPResponse
 
 if TYPE_CHECKING:
-    from .app import Lcore, Route
+    from .app import Lcore
+    from .route import Route
 
 __all__ = ["JSONPlugin", "Plugin", "is_json_value"]
 

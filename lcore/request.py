@@ -26,7 +26,8 @@ from .security import UNSIGNED, DigestMod, unsign_cookie
 if TYPE_CHECKING:
     import ipaddress
 
-    from .app import Lcore, Route
+    from .app import Lcore
+    from .route import Route
 
 __all__ = ["BaseRequest", "Request", "TrustedProxies"]
 
@@ -461,7 +462,7 @@ class Request:
 
     def path_shift(self, shift: int = 1) -> None:
         """Move ``shift`` path segments from ``PATH_INFO`` to ``SCRIPT_NAME`` (or back)."""
-        from .app import path_shift
+        from .route import path_shift
 
         script, path = path_shift(
             self.environ.get("SCRIPT_NAME", "/"), self.environ.get("PATH_INFO", "/"), shift

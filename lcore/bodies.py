@@ -1,0 +1,194 @@
+"""Response bodies: streamed bodies that keep the request context and honour PEP 3333's
+``close()``, str chunks encoded on the way out, files read in chunks, and the capture of
+a mounted WSGI app's answer."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from ._wsgi import WSGIApp, WSGIEnviron
+from .context import RequestContext, _current
+from .jsonutil import json_dumps
+from .plugins import is_json_value
+from .response import HTTPResponse
+
+__all__ = ["EncodedChunks", "StreamedBody", "call_wsgi", "close_body", "iter_file", "result_chunks"]
+
+
+class StreamedBody:
+    """A response body that re-binds the request context while the server pulls chunks
+    (so streaming generators can use ``request``) and runs cleanups on ``close()``."""
+
+    __slots__ = ("_close", "_context", "_iterator")
+
+    def __init__(
+        self, iterator: Iterator[bytes], close: Callable[[], None], context: RequestContext
+    ) -> None:
+        self._iterator = iterator
+        self._close = close
+        self._context = context
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        token = _current.set(self._context)
+        try:
+            return next(self._iterator)
+        finally:
+            _current.reset(token)
+
+    def close(self) -> None:
+        self._close()
+
+
+class EncodedChunks:
+    """Encode str chunks of a streamed body."""
+
+    __slots__ = ("_charset", "_iterator")
+
+    def __init__(self, iterator: Iterator[Any], charset: str) -> None:
+        self._iterator = iterator
+        self._charset = charset
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        chunk = next(self._iterator)
+        if isinstance(chunk, str):
+            return chunk.encode(self._charset)
+        if isinstance(chunk, bytes):
+            return chunk
+        if isinstance(chunk, bytearray):
+            return bytes(chunk)
+        raise TypeError(f"streamed chunks must be str or bytes, not {type(chunk).__name__}")
+
+
+def iter_file(handle: Any, size: int = 65536) -> Iterator[bytes]:
+    try:
+        while True:
+            chunk = handle.read(size)
+            if not chunk:
+                return
+            yield chunk.encode() if isinstance(chunk, str) else chunk
+    finally:
+        if hasattr(handle, "close"):
+            handle.close()
+
+
+def close_body(chunks: Iterable[bytes]) -> None:
+    close = getattr(chunks, "close", None)
+    if callable(close):
+        close()
+
+
+def call_wsgi(app: WSGIApp, environ: WSGIEnviron) -> HTTPResponse:
+    """Call a WSGI app and capture its answer as an HTTPResponse."""
+    captured: dict[str, Any] = {}
+    written: list[bytes] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], object]:
+        # NOTE: PEP 3333: with exc_info, start_response replaces the status and headers
+        # until they are sent; they count as sent once the HTTPResponse is built.
+        if exc_info and "sent" in captured:
+            raise exc_info[1].with_traceback(exc_info[2])
+        captured["status"], captured["headers"] = status, headers
+        return written.append
+
+    result = app(environ, start_response)
+    iterator = iter(result)
+    first: list[bytes] = []
+    if "status" not in captured:
+        for chunk in iterator:
+            first.append(chunk)
+            if "status" in captured:
+                break
+    response = HTTPResponse(status=captured.get("status", "500 Internal Server Error"))
+    for name, value in captured.get("headers", []):
+        response.add_header(name, value)
+    captured["sent"] = True
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield from written
+            yield from first
+            yield from iterator
+        finally:
+            close = getattr(result, "close", None)
+            if callable(close):
+                close()
+
+    response.body = body()
+    return response
+
+
+def result_chunks(result: Any, context: RequestContext, json_enabled: bool) -> Iterable[bytes]:
+    """Turn a handler result into body chunks and set Content-Length when known.
+
+    Args:
+        result: What the handler (or an error handler) returned.
+        context: The request being answered; its response gets the headers.
+        json_enabled: dict/list/dataclass results become JSON (the JSON plugin is on).
+
+    Raises:
+        TypeError: A result lcore cannot send (a 500).
+    """
+    response = context.response
+    # NOTE: no `result in {"", b""}`: a dict or list result (from middleware, which
+    # the JSON plugin does not wrap) is unhashable.
+    if result is None or (isinstance(result, str | bytes | bytearray) and not result):
+        if response.get_header("Content-Length") is None:
+            response.set_header("Content-Length", "0")
+        return []
+    if isinstance(result, str):
+        result = result.encode(response.charset)
+    if isinstance(result, bytes | bytearray):
+        response.set_header("Content-Length", str(len(result)))
+        return [bytes(result)]
+    if is_json_value(result):
+        if not json_enabled:
+            if isinstance(result, dict):
+                raise TypeError("Unsupported response type: dict (the JSON plugin is off)")
+        else:
+            response.content_type = "application/json"
+            data = json_dumps(result).encode()
+            response.set_header("Content-Length", str(len(data)))
+            return [data]
+    if hasattr(result, "read"):
+        wrapper = context.request.environ.get("wsgi.file_wrapper")
+        if wrapper is not None:
+            return wrapper(result, 65536)  # type: ignore[no-any-return]  # server-supplied callable
+        return iter_file(result)
+    if isinstance(result, Iterable):
+        iterable: Iterable[Any] = result  # pyright: ignore[reportUnknownVariableType]  # the handler chose the item type
+        iterator: Iterator[Any] = iter(iterable)
+        close = getattr(iterable, "close", None)
+
+        def close_all() -> None:
+            try:
+                if callable(close):
+                    close()
+            finally:
+                context.close()
+
+        encoded = EncodedChunks(iterator, response.charset)
+        # The first chunk is pulled here, inside the error funnel: a generator that
+        # fails before yielding anything still gets a proper error response.
+        try:
+            first = next(encoded)
+        except StopIteration:
+            if callable(close):
+                close()
+            response.set_header("Content-Length", "0")
+            return []
+        except BaseException:
+            if callable(close):
+                close()
+            raise
+        return StreamedBody(itertools.chain((first,), encoded), close_all, context)
+    raise TypeError(f"Unsupported response type: {type(result).__name__}")
