@@ -8,7 +8,6 @@ asked for (``app.openapi()``, ``/docs/json``) or the docs are turned on.
 from __future__ import annotations
 
 import copy
-import html
 import inspect
 import re
 import types
@@ -640,41 +639,6 @@ def docs_visible(app: Lcore) -> bool:
     if enabled is not None:
         return bool(enabled)
     return app.debug
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title></head>
-<body><h1>{title} <small>{version}</small></h1>{description}
-<p>The OpenAPI 3.1 document: <a href="{json_href}">{json_href}</a></p>
-<ul>
-{operations}</ul>
-</body></html>
-"""
-
-
-def render_page(document: Mapping[str, Any], json_href: str) -> str:
-    """The placeholder reference page: the operations as a list, and a link to the
-    document. No script and no external resource."""
-    info: Mapping[str, Any] = document.get("info", {})
-    items: list[str] = []
-    paths: Mapping[str, Mapping[str, Any]] = document.get("paths", {})
-    for template, item in paths.items():
-        for method, operation in item.items():
-            summary = operation.get("summary")
-            line = f"<li><code>{method.upper()} {html.escape(template)}</code>"
-            if summary:
-                line += f" &mdash; {html.escape(str(summary))}"
-            items.append(line + "</li>\n")
-    description = info.get("description")
-    return _PAGE.format(
-        title=html.escape(str(info.get("title", DEFAULT_TITLE))),
-        version=html.escape(str(info.get("version", ""))),
-        description=f"<p>{html.escape(str(description))}</p>" if description else "",
-        json_href=html.escape(json_href),
-        operations="".join(items),
-    )
 
 
 def register_docs(app: Lcore, path: str, explicit: bool = True) -> None:
