@@ -157,25 +157,26 @@ def _decimal(value: Any) -> Any:
     raise Invalid.one("expected a decimal number", "decimal_parsing")
 
 
-def _uuid(value: Any) -> Any:
-    if isinstance(value, str) and len(value) <= MAX_SCALAR_TEXT and value.isascii():
-        try:
-            return UUID(value)
-        except ValueError:
-            pass
-    raise Invalid.one("expected a UUID", "uuid_parsing")
+def _parsed_text(parse: Callable[[str], Any], kind: str, message: str) -> Converter:
+    """A converter for short ASCII text that ``parse`` turns into a value (or refuses
+    with ``ValueError``)."""
 
-
-def _iso(parse: Callable[[str], Any], kind: str, label: str) -> Converter:
     def convert(value: Any) -> Any:
         if isinstance(value, str) and len(value) <= MAX_SCALAR_TEXT and value.isascii():
             try:
                 return parse(value)
             except ValueError:
                 pass
-        raise Invalid.one(f"expected an ISO 8601 {label}", kind)
+        raise Invalid.one(message, kind)
 
     return convert
+
+
+_uuid = _parsed_text(UUID, "uuid_parsing", "expected a UUID")
+
+
+def _iso(parse: Callable[[str], Any], kind: str, label: str) -> Converter:
+    return _parsed_text(parse, kind, f"expected an ISO 8601 {label}")
 
 
 def _date_only(text: str) -> date:

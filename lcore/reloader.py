@@ -442,7 +442,24 @@ def _restart_process(app: object) -> Callable[[str], None]:
     return restart
 
 
-class WatchdogReloader:
+class _ProjectWatcher:
+    """What the two reloaders share: the app, the watched paths, the poll interval and
+    the callback (by default, re-execute the program with the edited code)."""
+
+    def __init__(
+        self,
+        app: object,
+        paths: Iterable[str | os.PathLike[str]] | None,
+        interval: float,
+        callback: Callable[[str], None] | None,
+    ) -> None:
+        self.app = app
+        self.paths: list[str] = [os.fspath(p) for p in paths] if paths is not None else ["."]
+        self.interval = interval
+        self.callback: Callable[[str], None] = callback or _restart_process(app)
+
+
+class WatchdogReloader(_ProjectWatcher):
     """Watch project files and react to every change, for apps not started by
     ``run(reloader=True)``.
 
@@ -469,10 +486,7 @@ class WatchdogReloader:
         interval: float = 1,
         callback: Callable[[str], None] | None = None,
     ) -> None:
-        self.app = app
-        self.paths: list[str] = [os.fspath(p) for p in paths] if paths is not None else ["."]
-        self.interval = interval
-        self.callback: Callable[[str], None] = callback or _restart_process(app)
+        super().__init__(app, paths, interval, callback)
         #: ``'watchdog'`` or ``'polling'`` once started, else ``None``.
         self.backend: Literal["watchdog", "polling"] | None = None
         self._stop: Callable[[], None] | None = None
@@ -567,7 +581,7 @@ class WatchdogReloader:
         self.stop()
 
 
-class AsyncReloader:
+class AsyncReloader(_ProjectWatcher):
     """Poll project files from an asyncio task; same files and callback as
     :class:`WatchdogReloader`.
 
@@ -585,10 +599,7 @@ class AsyncReloader:
         interval: float = 1.0,
         callback: Callable[[str], None] | None = None,
     ) -> None:
-        self.app = app
-        self.paths: list[str] = [os.fspath(p) for p in paths] if paths is not None else ["."]
-        self.interval = interval
-        self.callback: Callable[[str], None] = callback or _restart_process(app)
+        super().__init__(app, paths, interval, callback)
         self.task: asyncio.Task[None] | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Task[None]:
