@@ -64,7 +64,11 @@ class Invalid(Exception):
 MAX_PROBLEMS = 100
 #: Longest text accepted for a number, UUID or date (a bound, not a format rule).
 MAX_SCALAR_TEXT = 64
-_INT_TEXT = re.compile(r"-?[0-9]{1,20}")
+#: Most digits an integer may have: CPython's default cap on int/str conversion
+#: (sys.int_info.default_max_str_digits, 3.11+), which its JSON parser applies too.
+#: Integers are unbounded in the schema, as in Python; this bound keeps a conversion cheap.
+MAX_INT_DIGITS = 4300
+_INT_TEXT = re.compile(rf"-?[0-9]{{1,{MAX_INT_DIGITS}}}")
 _FLOAT_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?")
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
@@ -85,7 +89,7 @@ def _text_int(value: Any) -> Any:
     if type(value) is int:
         return value
     if isinstance(value, str):
-        if _INT_TEXT.fullmatch(value):
+        if len(value) <= MAX_INT_DIGITS + 1 and _INT_TEXT.fullmatch(value):
             return int(value)
         raise Invalid.one("expected an integer", "int_parsing")
     raise Invalid.one("expected an integer", "int_type")
@@ -93,9 +97,7 @@ def _text_int(value: Any) -> Any:
 
 def _json_int(value: Any) -> Any:
     if type(value) is int:
-        if -(10**20) < value < 10**20:
-            return value
-        raise Invalid.one("integer out of range", "int_range")
+        return value
     if type(value) is float and value.is_integer() and abs(value) < 2**53:
         return int(value)
     raise Invalid.one("expected an integer", "int_type")

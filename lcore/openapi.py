@@ -233,6 +233,13 @@ class _DocumentBuilder:
         _assign_operation_ids(operations)
         for operation in operations:
             self._check_security(operation)
+            required = operation.body.get("security", app.default_security)
+            if any(required):
+                # A route behind a security scheme answers 401 without credentials.
+                self.uses_errors = True
+                operation.body.setdefault("responses", {}).setdefault(
+                    "401", self._error_response(401)
+                )
             fields = dict(operation.body)
             operation.body.clear()  # in place: the path item holds this dict
             operation.body.update((k, fields[k]) for k in _OPERATION_ORDER if k in fields)
@@ -434,10 +441,30 @@ class _DocumentBuilder:
                     }
                 },
             }
+        if spec is not None and any(param.source == "body" for param in spec.params):
+            # A route that reads a JSON body can refuse it before validation: malformed or
+            # too deep (400), over request.max_body (413), not JSON at all (415).
+            self.uses_errors = True
+            for code in (400, 413, 415):
+                responses.setdefault(str(code), self._error_response(code))
+        if route.path_types:
+            # A templated path can name nothing: a value the wildcard's filter refuses, or
+            # an id the handler does not know.
+            self.uses_errors = True
+            responses.setdefault("404", self._error_response(404))
         declared: Mapping[Any, Any] = route.config.get("responses") or {}
         for code, value in declared.items():
             responses[str(code)] = self._declared_response(code, value)
         return responses
+
+    def _error_response(self, status: int) -> dict[str, Any]:
+        """A response in lcore's one error shape."""
+        return {
+            "description": _reason(status),
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{_HTTP_ERROR}"}}
+            },
+        }
 
     def _response(self, status: int, returns: Any) -> dict[str, Any]:
         response: dict[str, Any] = {"description": _reason(status)}

@@ -109,6 +109,8 @@ def kinds(convert: Any, value: Any) -> list[str]:
         (int, "-5", -5),
         (int, "007", 7),
         (int, "9" * 20, int("9" * 20)),
+        (int, "9" * 4300, int("9" * 4300)),  # CPython's own int/str cap
+        (int, "-" + "9" * 4300, -int("9" * 4300)),
         (float, "1.5", 1.5),
         (float, "-2", -2.0),
         (float, ".5", 0.5),
@@ -178,7 +180,7 @@ def test_text_values_convert(tp: Any, text: Any, expected: Any) -> None:
         (int, "1e5", "expected an integer", "int_parsing"),
         (int, "1.0", "expected an integer", "int_parsing"),
         (int, "", "expected an integer", "int_parsing"),
-        (int, "9" * 21, "expected an integer", "int_parsing"),
+        (int, "9" * 4301, "expected an integer", "int_parsing"),
         (int, 5.0, "expected an integer", "int_type"),
         (float, "nan", "expected a number", "float_parsing"),
         (float, "inf", "expected a number", "float_parsing"),
@@ -249,6 +251,7 @@ def test_union_reports_the_first_members_problem() -> None:
     [
         (int, 5, 5),
         (int, -(10**20) + 1, -(10**20) + 1),
+        (int, 10**100, 10**100),  # integers are unbounded, as in Python and the schema
         (int, 3.0, 3),
         (float, 1.5, 1.5),
         (float, 2, 2.0),
@@ -294,8 +297,6 @@ def test_json_values_convert(tp: Any, value: Any, expected: Any) -> None:
         (int, "5", "expected an integer", "int_type"),
         (int, 1.5, "expected an integer", "int_type"),
         (int, float("inf"), "expected an integer", "int_type"),
-        (int, 10**20, "integer out of range", "int_range"),
-        (int, -(10**20), "integer out of range", "int_range"),
         (int, 2.0**60, "expected an integer", "int_type"),
         (float, "1.5", "expected a number", "float_type"),
         (float, True, "expected a number", "float_type"),

@@ -151,7 +151,14 @@ def test_rules_become_templates_with_typed_path_parameters_from_filters() -> Non
     code_param = params_by_name(doc["paths"]["/codes/{code}"]["get"])["code"]
     assert code_param["schema"] == {"type": "string", "pattern": "^(?:[A-Z]{3})$"}
     plain = doc["paths"]["/codes/{code}"]["get"]
-    assert plain["responses"] == {"200": {"description": "OK"}}  # no annotation, no schema
+    # no annotation, no schema; a templated path may name nothing: 404
+    assert plain["responses"] == {
+        "200": {"description": "OK"},
+        "404": {
+            "description": "Not Found",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}},
+        },
+    }
     assert "422" not in plain["responses"]
 
 
@@ -363,7 +370,13 @@ def test_dataclass_body_is_required_json() -> None:
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}},
         "required": True,
     }
-    assert set(op["responses"]) == {"201", "422"}
+    # a JSON body can be refused before validation: malformed (400), too large (413),
+    # not JSON (415); then validated (422)
+    assert set(op["responses"]) == {"201", "400", "413", "415", "422"}
+    for code in ("400", "413", "415"):
+        assert op["responses"][code]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/HTTPError"
+        }
     assert op["responses"]["201"]["description"] == "Created"
     assert op["responses"]["422"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ValidationError"
@@ -795,7 +808,13 @@ def test_unresolvable_annotation_is_documented_without_types() -> None:
     assert op["parameters"] == [
         {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
     ]
-    assert op["responses"] == {"200": {"description": "OK"}}
+    assert op["responses"] == {
+        "200": {"description": "OK"},
+        "404": {
+            "description": "Not Found",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}},
+        },
+    }
     assert doc["paths"]["/fine"]["get"]["responses"]["200"]["content"]
 
 
@@ -1098,3 +1117,33 @@ def test_mount_options_apply_to_every_mounted_route() -> None:
     assert list(doc["paths"]) == ["/public/ping"]
     op = doc["paths"]["/public/ping"]["get"]
     assert (op["tags"], op["deprecated"]) == (["misc"], True)
+
+
+def test_secured_routes_document_401() -> None:
+    app = Lcore()
+    app.add_security_scheme("bearerAuth", http_bearer())
+
+    @app.get("/secret", security=["bearerAuth"])
+    def secret() -> str:
+        """Only with a token."""
+        return "s"
+
+    @app.get("/public", security=[])
+    def public() -> str:
+        """For everyone."""
+        return "p"
+
+    assert operation(app, "/secret", "get")["responses"]["401"]["description"] == "Unauthorized"
+    assert "401" not in operation(app, "/public", "get")["responses"]
+
+
+def test_default_security_documents_401_on_every_route_without_its_own() -> None:
+    app = Lcore()
+    app.add_security_scheme("apiKey", api_key("X-Key"), default=True)
+
+    @app.get("/thing")
+    def thing() -> str:
+        """A protected thing."""
+        return "t"
+
+    assert "401" in operation(app, "/thing", "get")["responses"]
