@@ -329,7 +329,7 @@ def run(
     host: str = "127.0.0.1",
     port: int = 8080,
     interval: float = 1,
-    reloader: bool = False,
+    reloader: bool | None = None,
     quiet: bool = False,
     plugins: Sequence[object] | None = None,
     debug: bool | None = None,
@@ -340,7 +340,8 @@ def run(
 
     Loads ``./.env`` first. On a signal the server stops accepting, in-flight requests
     finish (bounded by the adapter's ``shutdown_timeout``), :func:`on_shutdown` callbacks
-    run and ``app.close()`` is called. ``debug=True`` does not turn the reloader on.
+    run and ``app.close()`` is called. ``debug=True`` also turns the reloader on, unless
+    ``reloader=False`` is passed (the getting-started contract).
 
     Args:
         app: An app, a ``"module:attr"`` import string, or None for the default app.
@@ -349,7 +350,8 @@ def run(
         host: Interface to bind.
         port: TCP port.
         interval: Seconds between the reloader's checks for changed files.
-        reloader: Restart the process when a loaded module's file changes.
+        reloader: Restart the process when a loaded module's file changes; by default
+            on with ``debug=True`` and off otherwise.
         quiet: No banner and no access log.
         plugins: Plugins (objects or ``"module:attr"`` strings) to install on the app.
         debug: Set the app's ``debug`` config key.
@@ -367,6 +369,14 @@ def run(
     from .app import Lcore
     from .config import load_dotenv
 
+    if (
+        app is not None
+        and not isinstance(app, str | Lcore)
+        and (plugins or config or debug is not None)
+    ):
+        raise TypeError("plugins, config and debug need an Lcore app")
+    if reloader is None:
+        reloader = bool(debug)
     if reloader:
         from .reloader import is_reloader_child, run_reloader_parent
 

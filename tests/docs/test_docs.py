@@ -303,7 +303,7 @@ def spec_api_documentation(block: Block, tmp: Path) -> None:
 
     def run_in_debug(self: Lcore, **options: Any) -> None:
         # What app.run(debug=True) does before serving, without a server.
-        serve(self, server=_NoServer(), quiet=True, debug=options.get("debug"))
+        serve(self, server=_NoServer(), quiet=True, debug=options.get("debug"), reloader=False)
         started.append(self)
 
     with mock.patch.object(Lcore, "run", run_in_debug):

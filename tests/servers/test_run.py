@@ -126,7 +126,7 @@ def test_no_app_serves_the_default_app() -> None:
 
 def test_debug_sets_the_config_key() -> None:
     app = Lcore()
-    run(app, server=FakeServer, quiet=True, debug=True)
+    run(app, server=FakeServer, quiet=True, debug=True, reloader=False)
     assert app.config["debug"] is True
     assert app.debug is True
 
@@ -134,7 +134,7 @@ def test_debug_sets_the_config_key() -> None:
 def test_debug_turns_on_the_api_docs() -> None:
     app = Lcore()
     assert TestClient(app).get("/docs/json").status_code == 404
-    run(app, server=FakeServer, quiet=True, debug=True)
+    run(app, server=FakeServer, quiet=True, debug=True, reloader=False)
     assert TestClient(app).get("/docs/json").status_code == 200
 
 
@@ -419,7 +419,7 @@ def test_reloader_child_stops_cleanly_with_status_3(reloader: dict[str, Any]) ->
 
 
 def test_debug_does_not_turn_the_reloader_on(reloader: dict[str, Any]) -> None:
-    run(Lcore(), server=FakeServer, quiet=True, debug=True)
+    run(Lcore(), server=FakeServer, quiet=True, debug=True, reloader=False)
     assert "parent" not in reloader
     assert "watcher" not in reloader
 
