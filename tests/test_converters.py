@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import enum
 import sys
 import typing
 from collections.abc import Mapping, Sequence
@@ -24,16 +23,7 @@ from lcore.converters import (
     is_typeddict,
     unwrap_annotated,
 )
-
-
-class Color(enum.Enum):
-    RED = "red"
-    BLUE = "blue"
-
-
-class Level(enum.IntEnum):
-    LOW = 1
-    HIGH = 2
+from tests.helpers import Color, Level
 
 
 @dataclasses.dataclass

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import dataclasses
-import enum
 import inspect
 import re
 import sys
@@ -20,18 +19,9 @@ import pytest
 
 from lcore import Body, Cookie, Header, HTTPResponse, Lcore, Path, Query, TestClient
 from lcore.params import ParamSpec, analyze_handler, compile_binder, parse_docstring
+from tests.helpers import Color, Level
 
 EMPTY = inspect.Parameter.empty
-
-
-class Color(enum.Enum):
-    RED = "red"
-    BLUE = "blue"
-
-
-class Level(enum.IntEnum):
-    LOW = 1
-    HIGH = 2
 
 
 @dataclasses.dataclass
