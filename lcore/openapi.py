@@ -693,8 +693,12 @@ def register_docs(app: Lcore, path: str, explicit: bool = True) -> None:
     # One (document, encoded) pair, swapped whole: a concurrent request sees either pair.
     encoded: list[tuple[object, bytes]] = [(None, b"")]
 
+    def visible() -> bool:
+        # Moving the docs (enable_docs(path=...) again, docs.path) retires the old path.
+        return docs_visible(app) and (app.config.get("docs.path") or "/docs") == path
+
     def openapi_json() -> HTTPResponse:
-        if not docs_visible(app):
+        if not visible():
             return HTTPError(404)
         document = app.openapi()
         pair = encoded[0]
@@ -709,4 +713,4 @@ def register_docs(app: Lcore, path: str, explicit: bool = True) -> None:
     from .docs_ui import install_docs_ui
 
     # The API browser: GET {path} and its files at GET {path}/static/<file>.
-    install_docs_ui(app, path, visible=lambda: docs_visible(app))
+    install_docs_ui(app, path, visible=visible)

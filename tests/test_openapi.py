@@ -944,11 +944,24 @@ def test_debug_mode_turns_the_docs_on(turn_on: Callable[[Lcore], None]) -> None:
 
 
 def test_debug_in_the_constructor_and_a_custom_docs_path() -> None:
-    app = Lcore(debug=True, docs__path="/reference")  # the path first, then debug
-    assert TestClient(app).get("/docs/json").status_code == 200
+    app = Lcore(debug=True, docs__path="/reference")  # debug first: /docs, then moved
+    assert TestClient(app).get("/reference/json").status_code == 200
+    assert TestClient(app).get("/docs/json").status_code == 404  # the old path is retired
     app = Lcore(docs__path="/reference", debug=True)
     assert TestClient(app).get("/reference/json").status_code == 200
     assert TestClient(app).get("/docs/json").status_code == 404
+
+
+def test_enable_docs_at_a_new_path_retires_the_old_one() -> None:
+    app = Lcore()
+    app.enable_docs()
+    client = TestClient(app)
+    assert client.get("/docs/json").status_code == 200
+    app.enable_docs(path="/api-docs")
+    assert client.get("/api-docs/json").status_code == 200
+    assert client.get("/api-docs").status_code == 200
+    assert client.get("/docs/json").status_code == 404
+    assert client.get("/docs").status_code == 404
 
 
 def test_leaving_debug_mode_hides_automatic_docs() -> None:
