@@ -1459,3 +1459,32 @@ def test_middleware_hook_with_only_pre(app: Lcore) -> None:
 
 def test_pipeline_remove_unknown_middleware(app: Lcore) -> None:
     assert app.middleware.remove(Middleware()) is False
+
+
+def test_middleware_hook_post_sees_aborts_so_error_answers_get_its_headers() -> None:
+    from lcore import HTTPError, MiddlewareHook, abort, response
+
+    seen: list[object] = []
+
+    class Stamp(MiddlewareHook):
+        def post(self, ctx, result):
+            seen.append(type(result).__name__)
+            response.set_header("X-Stamp", "yes")
+
+    app = Lcore()
+    app.use(Stamp())
+
+    @app.get("/fail")
+    def fail() -> str:
+        abort(403, "no")
+
+    @app.get("/ok")
+    def ok() -> str:
+        return "fine"
+
+    client = TestClient(app)
+    denied = client.get("/fail")
+    assert denied.status_code == 403
+    assert denied.headers["X-Stamp"] == "yes"
+    assert client.get("/ok").headers["X-Stamp"] == "yes"
+    assert seen == [HTTPError.__name__, "str"]

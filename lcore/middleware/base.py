@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..response import HTTPResponse
+
 if TYPE_CHECKING:
     from ..app import Route
     from ..context import RequestContext
@@ -58,7 +60,9 @@ class MiddlewareHook(Middleware):
 
     ``pre(ctx)`` runs first: returning an ``HTTPResponse`` (or any non-``None`` value)
     answers the request. ``post(ctx, result)`` runs after the handler and may return a
-    replacement result (``None`` keeps it). Either may be ``async def``.
+    replacement result (``None`` keeps it); it also sees an ``HTTPResponse`` or
+    ``HTTPError`` the handler raised (``abort()``, ``redirect()``), so headers it adds
+    reach error answers too. Either may be ``async def``.
     """
 
     def pre(self, ctx: RequestContext) -> Any:
@@ -73,7 +77,10 @@ class MiddlewareHook(Middleware):
         early = _resolve(self.pre(ctx))
         if early is not None:
             return early
-        result = next_handler(ctx)
+        try:
+            result = next_handler(ctx)
+        except HTTPResponse as answer:  # returned instead: the funnel treats both alike
+            result = answer
         replaced = _resolve(self.post(ctx, result))
         return result if replaced is None else replaced
 
