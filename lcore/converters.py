@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 import math
 import re
 import sys
 import types
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -322,20 +323,39 @@ def _nested(key: str | int, invalid: Invalid) -> list[tuple[Loc, str, str]]:
     return [((key, *where), msg, kind) for where, msg, kind in invalid.problems]
 
 
+def _elements(value: Any) -> Sequence[Any]:
+    """A JSON array (or a query's repeated values) as a sequence.
+
+    Raises:
+        Invalid: Anything else.
+    """
+    if not isinstance(value, list | tuple):
+        raise Invalid.one("expected a list", "list_type")
+    return typing.cast("Sequence[Any]", value)
+
+
+def _convert_each(converters: Iterable[Converter], elements: Sequence[Any]) -> list[Any]:
+    """Convert each element with its converter, collecting problems under its index.
+
+    Raises:
+        Invalid: Every problem found (at most :data:`MAX_PROBLEMS`).
+    """
+    out: list[Any] = []
+    problems: list[tuple[Loc, str, str]] | None = None
+    # strict=False: the converters may be an endless repeat; tuples check length first.
+    for index, (item, element) in enumerate(zip(converters, elements, strict=False)):
+        try:
+            out.append(item(element))
+        except Invalid as invalid:
+            problems = _add_problems(problems, _nested(index, invalid))
+    if problems:
+        raise Invalid(problems)
+    return out
+
+
 def _list_converter(item: Converter, container: type[Any]) -> Converter:
     def convert(value: Any) -> Any:
-        if not isinstance(value, list | tuple):
-            raise Invalid.one("expected a list", "list_type")
-        elements = typing.cast("Sequence[Any]", value)
-        out: list[Any] = []
-        problems: list[tuple[Loc, str, str]] | None = None
-        for index, element in enumerate(elements):
-            try:
-                out.append(item(element))
-            except Invalid as invalid:
-                problems = _add_problems(problems, _nested(index, invalid))
-        if problems:
-            raise Invalid(problems)
+        out = _convert_each(itertools.repeat(item), _elements(value))
         return out if container is list else container(out)
 
     return convert
@@ -345,21 +365,10 @@ def _fixed_tuple_converter(items: list[Converter]) -> Converter:
     """``tuple[A, B]``: exactly ``len(items)`` elements, each checked by its own type."""
 
     def convert(value: Any) -> Any:
-        if not isinstance(value, list | tuple):
-            raise Invalid.one("expected a list", "list_type")
-        elements = typing.cast("Sequence[Any]", value)
+        elements = _elements(value)
         if len(elements) != len(items):
             raise Invalid.one(f"expected exactly {len(items)} items", "tuple_length")
-        out: list[Any] = []
-        problems: list[tuple[Loc, str, str]] = []
-        for index, (item, element) in enumerate(zip(items, elements, strict=True)):
-            try:
-                out.append(item(element))
-            except Invalid as invalid:
-                problems = _add_problems(problems, _nested(index, invalid))
-        if problems:
-            raise Invalid(problems)
-        return tuple(out)
+        return tuple(_convert_each(items, elements))
 
     return convert
 
