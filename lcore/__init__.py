@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from .servers import on_shutdown
     from .testing import TestClient, TestResponse
 
-from .app import Lcore, Route, RouteReset, path_shift, yieldroutes
-from .config import ConfigDict, ConfigError, load_dotenv
+from .app import Lcore, Route, RouteReset, yieldroutes
+from .config import ConfigDict, load_dotenv
 from .datastructures import FormsDict, HeaderDict, MultiDict, WSGIHeaderDict
 from .defaults import (
     AppStack,
@@ -39,6 +39,7 @@ from .defaults import (
 from .errors import (
     HTTP_CODES,
     ClientError,
+    ConfigError,
     LcoreException,
     MultipartError,
     PluginError,
@@ -48,14 +49,22 @@ from .errors import (
     RouteSyntaxError,
     TemplateError,
 )
-from .http import html_escape, html_quote, http_date, parse_auth, parse_date, parse_range_header
+from .http import (
+    html_escape,
+    html_quote,
+    http_date,
+    parse_auth,
+    parse_date,
+    parse_range_header,
+    path_shift,
+)
 from .jsonutil import json_dumps, json_loads
 from .limits import Limits
 from .middleware.base import Middleware, MiddlewareHook, MiddlewarePipeline
 from .params import Body, Cookie, Header, Param, Path, Query
 from .plugins import JSONPlugin, Plugin
 from .request import BaseRequest, Request
-from .response import BaseResponse, HTTPError, HTTPResponse, Response, abort, redirect
+from .response import BaseResponse, HTTPError, HTTPResponse, Response, abort
 from .routing import Router
 from .security import (
     cookie_decode,
@@ -75,6 +84,7 @@ from .context import (
     LocalResponse,
     RequestContext,
     ctx,
+    redirect,
     request,
     response,
 )

@@ -26,13 +26,14 @@ from .errors import (
     render_error_json,
 )
 from .hooks import HookRegistry
+from .http import TrustedProxies, path_shift
 from .jsonutil import json_dumps, set_backend
 from .limits import Limits
 from .middleware.base import Middleware, MiddlewarePipeline, NextHandler
 from .plugins import JSONPlugin, is_json_value
-from .request import Request, TrustedProxies
+from .request import Request
 from .response import HTTPError, HTTPResponse, Response
-from .route import Route, RouteReset, path_shift, yieldroutes
+from .route import Route, RouteReset, yieldroutes
 from .routing import MatchFailure, Router
 
 if TYPE_CHECKING:
@@ -472,7 +473,7 @@ class Lcore:
             ValueError: A malformed path.
             RouteError: The app already has its own ``GET`` route at one of the two rules.
         """
-        from .openapi import register_docs
+        from .docs_ui import register_docs
 
         if title is not None:
             self.config["docs.title"] = title
@@ -509,7 +510,7 @@ class Lcore:
         self._openapi = None
         enabled = self.config.get("docs.enabled")
         if enabled or (enabled is None and self.debug):
-            from .openapi import register_docs
+            from .docs_ui import register_docs
 
             register_docs(self, self.config.get("docs.path") or "/docs", explicit=bool(enabled))
 

@@ -9,21 +9,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from .errors import ConfigError
+from .http import TrustedProxies
+
 __all__ = ["LCORE_KEYS", "ConfigDict", "ConfigError", "load_dotenv"]
 
 S = TypeVar("S")
-
-
-class ConfigError(ValueError):
-    """Configuration values that do not fit their declared types.
-
-    Attributes:
-        errors: One message per bad key, e.g. ``"db.port: expected int, got 'abc'"``.
-    """
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("invalid configuration:\n  " + "\n  ".join(errors))
-        self.errors = errors
 
 
 class ConfigDict(dict[str, Any]):
@@ -345,8 +336,6 @@ def _choice(key: str, choices: Iterable[str]) -> Callable[[Any], str]:
 
 
 def _trusted(value: Any) -> Any:
-    from .request import TrustedProxies
-
     if value is None:
         return []
     try:

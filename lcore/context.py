@@ -1,4 +1,5 @@
-"""The per-request context and the ``request``, ``response`` and ``ctx`` proxies.
+"""The per-request context, the ``request``, ``response`` and ``ctx`` proxies, and
+``redirect`` (which reads the current request).
 
 The current context lives in a ContextVar, so the proxies are right under threads,
 greenlets (with contextvars support) and the thread that runs an async handler.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar, Token
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
+from urllib.parse import urljoin
 
+from .datastructures import HeaderDict
 from .request import Request
-from .response import Response
+from .response import HTTPResponse, Response
 
 if TYPE_CHECKING:
     from .app import Lcore
@@ -25,6 +28,7 @@ __all__ = [
     "bind_context",
     "ctx",
     "current_context",
+    "redirect",
     "request",
     "response",
     "unbind_context",
@@ -113,6 +117,34 @@ def current_context() -> RequestContext:
             " only while a handler, hook or middleware runs"
         )
     return context
+
+
+def redirect(url: str, code: int | None = None) -> NoReturn:
+    """Stop the handler and redirect the client to ``url``.
+
+    The ``Location`` never takes its host from the request's ``Host`` header: absolute URLs
+    are sent as given, and relative ones are resolved against the request path only
+    (RFC 9110 section 10.2.2 allows a relative Location).
+
+    Args:
+        url: Target URL, absolute or relative.
+        code: 303 for HTTP/1.1 clients by default, 302 otherwise.
+
+    Raises:
+        HTTPResponse: Always.
+    """
+    context = current_context()
+    request, response = context.request, context.response
+    if code is None:
+        code = 303 if request.environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 302
+    if "://" not in url and not url.startswith("//"):
+        url = urljoin(request.script_name.rstrip("/") + request.path, url)
+    result = HTTPResponse("", code)
+    result._cookies = list(response._cookies) if response._cookies else None
+    if response._headers is not None:
+        result._headers = HeaderDict(response._headers.allitems())
+    result.set_header("Location", url)
+    raise result
 
 
 def bind_context(context: RequestContext) -> Token[RequestContext | None]:

@@ -1,5 +1,6 @@
-"""The ``/docs`` API browser: serves the static UI of ``openapi_ui/`` (package data) with
-strong ETags, gzip and a strict Content-Security-Policy.
+"""The ``/docs`` endpoints: ``{path}/json`` serves the OpenAPI document (built by
+:mod:`lcore.openapi`), and ``{path}`` the API browser, the static UI of ``openapi_ui/``
+(package data), with strong ETags, gzip and a strict Content-Security-Policy.
 
 Only the app's docs routes import this module; ``import lcore`` does not.
 """
@@ -18,8 +19,10 @@ from typing import TYPE_CHECKING
 
 from .context import request
 from .http import parse_etag_list
+from .jsonutil import json_dumps
 from .openapi import DEFAULT_TITLE
 from .response import HTTPError, HTTPResponse
+from .route import Route
 
 if TYPE_CHECKING:
     from .app import Lcore
@@ -27,7 +30,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTENT_SECURITY_POLICY",
     "UIFile",
+    "docs_visible",
     "install_docs_ui",
+    "register_docs",
     "render_index",
     "serve_file",
     "ui_directory",
@@ -249,3 +254,58 @@ def install_docs_ui(
     for rule, callback in rules:
         if rule not in taken:
             app.route(rule, "GET", callback, skip=True, include_in_schema=False, lcore_docs=True)
+
+
+# -- the /docs endpoints ------------------------------------------------------------------
+
+
+def docs_visible(app: Lcore) -> bool:
+    """Whether the docs endpoints answer: ``docs.enabled`` when set, else debug mode."""
+    enabled = app.config.get("docs.enabled")
+    if enabled is not None:
+        return bool(enabled)
+    return app.debug
+
+
+def register_docs(app: Lcore, path: str, explicit: bool = True) -> None:
+    """Add ``GET {path}/json`` (the document) and ``GET {path}`` (the reference page).
+
+    Idempotent: routes already registered at ``path`` are kept. Both routes are hidden
+    from the document and answer 404 while :func:`docs_visible` is false.
+
+    Args:
+        app: The app.
+        path: Where the page goes (``/docs``); the document is at ``{path}/json``.
+        explicit: ``False`` when debug mode turns the docs on: then a path that the app
+            already uses for its own routes is left alone instead of raising.
+
+    Raises:
+        RouteError: ``explicit`` and one of the two rules is taken by another route.
+    """
+    json_rule = path + "/json"
+    existing = {(r.rule, r.method): r for r in app.routes if r.method == "GET"}
+    ours = {rule for (rule, _), r in existing.items() if r.config.get("lcore_docs")}
+    if not explicit and any((rule, "GET") in existing for rule in {path, json_rule} - ours):
+        return  # the app serves its own page there
+    # One (document, encoded) pair, swapped whole: a concurrent request sees either pair.
+    encoded: list[tuple[object, bytes]] = [(None, b"")]
+
+    def visible() -> bool:
+        # Moving the docs (enable_docs(path=...) again, docs.path) retires the old path.
+        return docs_visible(app) and (app.config.get("docs.path") or "/docs") == path
+
+    def openapi_json() -> HTTPResponse:
+        if not visible():
+            return HTTPError(404)
+        document = app.openapi()
+        pair = encoded[0]
+        if pair[0] is not document:  # the app rebuilt it: encode the new one once
+            pair = encoded[0] = (document, json_dumps(document).encode())
+        return HTTPResponse(pair[1], headers={"Content-Type": "application/json"})
+
+    if json_rule not in ours:
+        app.add_route(
+            Route(app, json_rule, "GET", openapi_json, include_in_schema=False, lcore_docs=True)
+        )
+    # The API browser: GET {path} and its files at GET {path}/static/<file>.
+    install_docs_ui(app, path, visible=visible)

@@ -10,6 +10,7 @@ from typing import TypedDict
 __all__ = [
     "HTTP_CODES",
     "ClientError",
+    "ConfigError",
     "ErrorDetail",
     "LcoreException",
     "MultipartError",
@@ -125,6 +126,18 @@ class PluginError(LcoreException):
 
 class TemplateError(LcoreException):
     """A template could not be found or rendered."""
+
+
+class ConfigError(LcoreException, ValueError):
+    """Configuration values that do not fit their declared types.
+
+    Attributes:
+        errors: One message per bad key, e.g. ``"db.port: expected int, got 'abc'"``.
+    """
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("invalid configuration:\n  " + "\n  ".join(errors))
+        self.errors = errors
 
 
 class ClientError(LcoreException):

@@ -1,4 +1,5 @@
-"""Pure HTTP parsers: no I/O, no environ; each one bounded and fuzzable on its own.
+"""Pure HTTP parsers and helpers (paths, headers, dates, trusted proxies): no I/O, no
+environ; each one bounded and fuzzable on its own.
 
 Bad input raises :class:`~lcore.errors.ClientError` (a 4xx with a stable ``type``); a parser
 never returns ``None`` to mean "bad input" unless its contract says "absent or invalid".
@@ -18,6 +19,7 @@ from urllib.parse import unquote_to_bytes
 from .errors import ClientError
 
 __all__ = [
+    "TrustedProxies",
     "decode_path",
     "html_escape",
     "html_quote",
@@ -30,6 +32,7 @@ __all__ = [
     "parse_options_header",
     "parse_qsl",
     "parse_range_header",
+    "path_shift",
 ]
 
 #: Longest Content-Length accepted: 18 digits stays well inside a 64-bit integer.
@@ -94,6 +97,31 @@ def _decode_component(part: str, where: str) -> str:
             f"{where.split(maxsplit=1)[0]}_invalid_utf8",
             (where,),
         ) from None
+
+
+def path_shift(script_name: str, path_info: str, shift: int = 1) -> tuple[str, str]:
+    """Move ``shift`` segments from ``path_info`` to ``script_name`` (negative: back).
+
+    Raises:
+        AssertionError: More segments asked for than there are.
+    """
+    if shift == 0:
+        return script_name, path_info
+    path = path_info.strip("/").split("/")
+    script = script_name.strip("/").split("/")
+    path = [] if path == [""] else path
+    script = [] if script == [""] else script
+    if 0 < shift <= len(path):
+        script, path = script + path[:shift], path[shift:]
+    elif 0 > shift >= -len(script):
+        script, path = script[:shift], script[shift:] + path
+    else:
+        raise AssertionError("cannot shift past the start or end of the path")
+    new_script = "/" + "/".join(script)
+    new_path = "/" + "/".join(path)
+    if path_info.endswith("/") and path:
+        new_path += "/"
+    return new_script, new_path
 
 
 def parse_qsl(qs: str, max_fields: int, where: str = "query") -> list[tuple[str, str]]:
@@ -301,3 +329,53 @@ def max_age_seconds(value: int | timedelta) -> int:
 def epoch_now() -> float:
     """Wall-clock seconds, one place to patch in tests."""
     return time.time()
+
+
+# -- proxies ----------------------------------------------------------------------------
+
+
+class TrustedProxies:
+    """The set of reverse proxies whose ``X-Forwarded-*`` headers are believed.
+
+    Args:
+        entries: IP addresses or networks (``10.0.0.0/8``), as a list or a comma string.
+    """
+
+    __slots__ = ("_addresses", "_networks")
+
+    def __init__(
+        self, entries: str | list[str] | tuple[str, ...] | set[str] | frozenset[str] = ()
+    ) -> None:
+        import ipaddress  # NOTE: imported on first use, to keep `import lcore` fast
+
+        items = entries.split(",") if isinstance(entries, str) else list(entries)
+        self._addresses: frozenset[str] = frozenset()
+        networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        addresses: set[str] = set()
+        for item in (i.strip() for i in items):
+            if not item:
+                continue
+            if "/" in item:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            else:
+                addresses.add(str(ipaddress.ip_address(item)))
+        self._addresses = frozenset(addresses)
+        self._networks = tuple(networks)
+
+    def __bool__(self) -> bool:
+        return bool(self._addresses or self._networks)
+
+    def __contains__(self, address: object) -> bool:
+        if not isinstance(address, str):
+            return False
+        if address in self._addresses:
+            return True
+        if not self._networks:
+            return False
+        import ipaddress
+
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in self._networks)

@@ -1,8 +1,8 @@
-"""The OpenAPI 3.1 document built from an app's routes, the ``/docs`` endpoints that serve
-it, and helpers that describe security schemes.
+"""The OpenAPI 3.1 document built from an app's routes, and helpers that describe security
+schemes. It builds; :mod:`lcore.docs_ui` serves (``/docs``, ``/docs/json``).
 
 The request path never imports this module: the app imports it when the document is first
-asked for (``app.openapi()``, ``/docs/json``) or the docs are turned on.
+asked for (``app.openapi()``, ``/docs/json``) or a security scheme is added.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 from .converters import is_typeddict, unwrap_annotated
 from .errors import HTTP_CODES
-from .jsonutil import json_dumps
 from .params import HandlerSpec, ParamSpec, _needs_path_conversion, parse_docstring
-from .response import HTTPError, HTTPResponse
+from .response import HTTPResponse
 from .schema import NOT_JSON, SchemaRegistry, json_value, set_default
 
 if TYPE_CHECKING:
@@ -33,10 +32,8 @@ __all__ = [
     "api_key",
     "build_document",
     "check_security_scheme",
-    "docs_visible",
     "http_basic",
     "http_bearer",
-    "register_docs",
 ]
 
 OPENAPI_VERSION = "3.1.0"
@@ -655,62 +652,3 @@ def _assign_operation_ids(operations: list[_Operation]) -> None:
         numbers[base] = number
         taken[chosen] = operation
         operation.body["operationId"] = chosen
-
-
-# -- the /docs endpoints ------------------------------------------------------------------
-
-
-def docs_visible(app: Lcore) -> bool:
-    """Whether the docs endpoints answer: ``docs.enabled`` when set, else debug mode."""
-    enabled = app.config.get("docs.enabled")
-    if enabled is not None:
-        return bool(enabled)
-    return app.debug
-
-
-def register_docs(app: Lcore, path: str, explicit: bool = True) -> None:
-    """Add ``GET {path}/json`` (the document) and ``GET {path}`` (the reference page).
-
-    Idempotent: routes already registered at ``path`` are kept. Both routes are hidden
-    from the document and answer 404 while :func:`docs_visible` is false.
-
-    Args:
-        app: The app.
-        path: Where the page goes (``/docs``); the document is at ``{path}/json``.
-        explicit: ``False`` when debug mode turns the docs on: then a path that the app
-            already uses for its own routes is left alone instead of raising.
-
-    Raises:
-        RouteError: ``explicit`` and one of the two rules is taken by another route.
-    """
-    from .route import Route
-
-    json_rule = path + "/json"
-    existing = {(r.rule, r.method): r for r in app.routes if r.method == "GET"}
-    ours = {rule for (rule, _), r in existing.items() if r.config.get("lcore_docs")}
-    if not explicit and any((rule, "GET") in existing for rule in {path, json_rule} - ours):
-        return  # the app serves its own page there
-    # One (document, encoded) pair, swapped whole: a concurrent request sees either pair.
-    encoded: list[tuple[object, bytes]] = [(None, b"")]
-
-    def visible() -> bool:
-        # Moving the docs (enable_docs(path=...) again, docs.path) retires the old path.
-        return docs_visible(app) and (app.config.get("docs.path") or "/docs") == path
-
-    def openapi_json() -> HTTPResponse:
-        if not visible():
-            return HTTPError(404)
-        document = app.openapi()
-        pair = encoded[0]
-        if pair[0] is not document:  # the app rebuilt it: encode the new one once
-            pair = encoded[0] = (document, json_dumps(document).encode())
-        return HTTPResponse(pair[1], headers={"Content-Type": "application/json"})
-
-    if json_rule not in ours:
-        app.add_route(
-            Route(app, json_rule, "GET", openapi_json, include_in_schema=False, lcore_docs=True)
-        )
-    from .docs_ui import install_docs_ui
-
-    # The API browser: GET {path} and its files at GET {path}/static/<file>.
-    install_docs_ui(app, path, visible=visible)

@@ -12,71 +12,24 @@ from ._wsgi import WSGIEnviron
 from .datastructures import FormsDict, WSGIHeaderDict
 from .errors import ClientError
 from .http import (
+    TrustedProxies,
     decode_path,
     parse_auth,
     parse_content_length,
     parse_cookie_header,
     parse_options_header,
     parse_qsl,
+    path_shift,
 )
 from .jsonutil import load_json_body
 from .limits import DEFAULT_LIMITS, Limits, read_body
 from .security import UNSIGNED, DigestMod, unsign_cookie
 
 if TYPE_CHECKING:
-    import ipaddress
-
     from .app import Lcore
     from .route import Route
 
 __all__ = ["BaseRequest", "Request", "TrustedProxies"]
-
-
-class TrustedProxies:
-    """The set of reverse proxies whose ``X-Forwarded-*`` headers are believed.
-
-    Args:
-        entries: IP addresses or networks (``10.0.0.0/8``), as a list or a comma string.
-    """
-
-    __slots__ = ("_addresses", "_networks")
-
-    def __init__(
-        self, entries: str | list[str] | tuple[str, ...] | set[str] | frozenset[str] = ()
-    ) -> None:
-        import ipaddress  # NOTE: imported on first use, to keep `import lcore` fast
-
-        items = entries.split(",") if isinstance(entries, str) else list(entries)
-        self._addresses: frozenset[str] = frozenset()
-        networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
-        addresses: set[str] = set()
-        for item in (i.strip() for i in items):
-            if not item:
-                continue
-            if "/" in item:
-                networks.append(ipaddress.ip_network(item, strict=False))
-            else:
-                addresses.add(str(ipaddress.ip_address(item)))
-        self._addresses = frozenset(addresses)
-        self._networks = tuple(networks)
-
-    def __bool__(self) -> bool:
-        return bool(self._addresses or self._networks)
-
-    def __contains__(self, address: object) -> bool:
-        if not isinstance(address, str):
-            return False
-        if address in self._addresses:
-            return True
-        if not self._networks:
-            return False
-        import ipaddress
-
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in net for net in self._networks)
 
 
 _NO_PROXIES = TrustedProxies()
@@ -462,8 +415,6 @@ class Request:
 
     def path_shift(self, shift: int = 1) -> None:
         """Move ``shift`` path segments from ``PATH_INFO`` to ``SCRIPT_NAME`` (or back)."""
-        from .route import path_shift
-
         script, path = path_shift(
             self.environ.get("SCRIPT_NAME", "/"), self.environ.get("PATH_INFO", "/"), shift
         )

@@ -1,4 +1,4 @@
-"""The outgoing response: Response, HTTPResponse, HTTPError, abort, redirect and cookies."""
+"""The outgoing response: Response, HTTPResponse, HTTPError, abort and cookies."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ __all__ = [
     "HTTPResponse",
     "Response",
     "abort",
-    "redirect",
 ]
 
 _DEFAULT_CONTENT_TYPE = "text/html; charset=UTF-8"
@@ -439,35 +438,3 @@ def abort(code: int = 500, text: str = "Unknown Error.") -> NoReturn:
         HTTPError: Always.
     """
     raise HTTPError(code, text)
-
-
-def redirect(url: str, code: int | None = None) -> NoReturn:
-    """Stop the handler and redirect the client to ``url``.
-
-    The ``Location`` never takes its host from the request's ``Host`` header: absolute URLs
-    are sent as given, and relative ones are resolved against the request path only
-    (RFC 9110 section 10.2.2 allows a relative Location).
-
-    Args:
-        url: Target URL, absolute or relative.
-        code: 303 for HTTP/1.1 clients by default, 302 otherwise.
-
-    Raises:
-        HTTPResponse: Always.
-    """
-    from urllib.parse import urljoin
-
-    from .context import current_context
-
-    context = current_context()
-    request, response = context.request, context.response
-    if code is None:
-        code = 303 if request.environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 302
-    if "://" not in url and not url.startswith("//"):
-        url = urljoin(request.script_name.rstrip("/") + request.path, url)
-    result = HTTPResponse("", code)
-    result._cookies = list(response._cookies) if response._cookies else None
-    if response._headers is not None:
-        result._headers = HeaderDict(response._headers.allitems())
-    result.set_header("Location", url)
-    raise result

@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import inspect
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .concurrency import run_coroutine
 from .context import RequestContext, _current
 from .errors import PluginError
+from .http import path_shift
 from .middleware.base import NextHandler
 from .params import Binder, HandlerSpec, analyze_handler, compile_binder
 from .response import HTTPResponse
@@ -21,35 +21,6 @@ if TYPE_CHECKING:
     from .routing import ParsedRule
 
 __all__ = ["Route", "RouteReset", "path_shift", "run_coroutine", "yieldroutes"]
-
-
-def run_coroutine(coro: Any) -> Any:
-    """Run a coroutine to completion from synchronous code.
-
-    In a thread without a running loop this is ``asyncio.run``; inside a running loop the
-    coroutine gets a fresh thread (with a copy of the context, so ``request`` works).
-    """
-    import asyncio  # NOTE: imported on first use; it costs ~40 ms at import time
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    box: dict[str, Any] = {}
-    context = contextvars.copy_context()
-
-    def runner() -> None:
-        try:
-            box["value"] = context.run(asyncio.run, coro)
-        except BaseException as exc:  # re-raised in the calling thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=runner, name="lcore-async-handler")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def _sync_callback(callback: Callable[..., Any]) -> Callable[..., Any]:
@@ -289,31 +260,6 @@ def _mounted_handler(inner_route: Route) -> NextHandler:
                     hook()
 
     return mounted
-
-
-def path_shift(script_name: str, path_info: str, shift: int = 1) -> tuple[str, str]:
-    """Move ``shift`` segments from ``path_info`` to ``script_name`` (negative: back).
-
-    Raises:
-        AssertionError: More segments asked for than there are.
-    """
-    if shift == 0:
-        return script_name, path_info
-    path = path_info.strip("/").split("/")
-    script = script_name.strip("/").split("/")
-    path = [] if path == [""] else path
-    script = [] if script == [""] else script
-    if 0 < shift <= len(path):
-        script, path = script + path[:shift], path[shift:]
-    elif 0 > shift >= -len(script):
-        script, path = script[:shift], script[shift:] + path
-    else:
-        raise AssertionError("cannot shift past the start or end of the path")
-    new_script = "/" + "/".join(script)
-    new_path = "/" + "/".join(path)
-    if path_info.endswith("/") and path:
-        new_path += "/"
-    return new_script, new_path
 
 
 def yieldroutes(func: Callable[..., Any]) -> Iterator[str]:

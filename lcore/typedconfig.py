@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from .config import ConfigError
+from .errors import ConfigError
 
 __all__ = ["build_dataclass", "coerce_value"]
 

@@ -330,3 +330,25 @@ def test_import_lcore_does_not_import_the_docs_ui() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_docs_json_encodes_each_build_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lcore.docs_ui
+
+    calls: list[object] = []
+    real = lcore.docs_ui.json_dumps
+
+    def counting(value: object) -> str:
+        calls.append(value)
+        return real(value)
+
+    monkeypatch.setattr(lcore.docs_ui, "json_dumps", counting)
+    app = Lcore()
+    app.enable_docs()
+    client = TestClient(app)
+    client.get("/docs/json")
+    client.get("/docs/json")
+    assert len(calls) == 1
+    app.get("/new")(lambda: "x")
+    assert "/new" in client.get("/docs/json").json["paths"]
+    assert len(calls) == 2

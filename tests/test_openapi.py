@@ -1096,28 +1096,6 @@ def test_422_is_documented_exactly_when_the_route_has_a_binder() -> None:
     }
 
 
-def test_docs_json_encodes_each_build_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    import lcore.openapi
-
-    calls: list[object] = []
-    real = lcore.openapi.json_dumps
-
-    def counting(value: object) -> str:
-        calls.append(value)
-        return real(value)
-
-    monkeypatch.setattr(lcore.openapi, "json_dumps", counting)
-    app = Lcore()
-    app.enable_docs()
-    client = TestClient(app)
-    client.get("/docs/json")
-    client.get("/docs/json")
-    assert len(calls) == 1
-    app.get("/new")(lambda: "x")
-    assert "/new" in client.get("/docs/json").json["paths"]
-    assert len(calls) == 2
-
-
 def test_mount_options_apply_to_every_mounted_route() -> None:
     internal = Lcore()
     internal.get("/stats")(lambda: "x")

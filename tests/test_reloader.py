@@ -19,6 +19,7 @@ import pytest
 
 import lcore
 import lcore.servers
+import lcore.servers.serving
 from lcore.reloader import (
     RELOADER_ENV,
     AsyncReloader,
@@ -447,7 +448,7 @@ def index():
     return {version!r}
 """
 
-_WIRED = "start_file_watcher" in inspect.getsource(lcore.servers)
+_WIRED = "start_file_watcher" in inspect.getsource(lcore.servers.serving)
 
 
 @pytest.mark.skipif(not _WIRED, reason="servers.run(reloader=True) does not start the watcher")

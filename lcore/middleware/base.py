@@ -11,30 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..concurrency import resolve
 from ..response import HTTPResponse
 
 if TYPE_CHECKING:
-    from ..app import Route
     from ..context import RequestContext
+    from ..route import Route
 
 __all__ = ["Middleware", "MiddlewareHook", "MiddlewarePipeline", "NextHandler"]
 
 NextHandler = Callable[["RequestContext"], Any]
-
-
-_COROUTINE: type[Any] = CoroutineType
-
-
-def _resolve(value: Any) -> Any:
-    """Run a coroutine result to completion (lcore is WSGI: async work blocks)."""
-    if type(value) is _COROUTINE:
-        import asyncio  # NOTE: imported on first use; it costs ~40 ms at import time
-
-        return asyncio.run(value)
-    return value
 
 
 class Middleware:
@@ -74,14 +62,14 @@ class MiddlewareHook(Middleware):
         del ctx, result
 
     def __call__(self, ctx: RequestContext, next_handler: NextHandler) -> Any:
-        early = _resolve(self.pre(ctx))
+        early = resolve(self.pre(ctx))
         if early is not None:
             return early
         try:
             result = next_handler(ctx)
         except HTTPResponse as answer:  # returned instead: the funnel treats both alike
             result = answer
-        replaced = _resolve(self.post(ctx, result))
+        replaced = resolve(self.post(ctx, result))
         return result if replaced is None else replaced
 
 
@@ -102,13 +90,13 @@ def _link(entry: _Entry, inner: NextHandler) -> NextHandler:
     if routes is None:
 
         def call(ctx: RequestContext) -> Any:
-            return _resolve(middleware(ctx, inner))
+            return resolve(middleware(ctx, inner))
     else:
 
         def call(ctx: RequestContext) -> Any:
             if routes.match(ctx.request.path) is None:
                 return inner(ctx)
-            return _resolve(middleware(ctx, inner))
+            return resolve(middleware(ctx, inner))
 
     return call
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lcore import Lcore, adapters_external
+from lcore import Lcore
 from lcore import servers as servers_module
 from lcore.servers import (
     AutoServer,
@@ -17,6 +17,7 @@ from lcore.servers import (
     ServerAdapter,
     ServerPackageMissing,
     WSGIRefServer,
+    external,
     make_adapter,
     server_names,
 )
@@ -161,10 +162,10 @@ def test_shutdown_before_serving_asks_for_an_interrupt() -> None:
 def test_import_lcore_imports_no_server_module() -> None:
     code = (
         "import sys, lcore\n"
-        "for name in ('lcore.servers', 'lcore.adapters', 'lcore.adapters_external'):\n"
+        "for name in ('lcore.servers', 'lcore.servers.base', 'lcore.servers.external'):\n"
         "    assert name not in sys.modules, name\n"
         "assert 'wsgiref.simple_server' not in sys.modules\n"
-        "assert lcore.on_shutdown.__module__ == 'lcore.servers'\n"
+        "assert lcore.on_shutdown.__module__ == 'lcore.servers.serving'\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
@@ -172,12 +173,9 @@ def test_import_lcore_imports_no_server_module() -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_adapter_modules_import_one_way_and_no_server_package() -> None:
+def test_the_servers_package_imports_no_server_package() -> None:
     code = (
         "import sys\n"
-        "import lcore.adapters\n"
-        "assert 'lcore.adapters_external' not in sys.modules\n"
-        "assert 'lcore.servers' not in sys.modules\n"
         "import lcore.servers\n"
         "packages = {'waitress', 'gunicorn', 'cheroot', 'gevent', 'eventlet', 'bjoern',\n"
         "            'meinheld', 'tornado', 'twisted', 'paste'}\n"
@@ -202,7 +200,7 @@ class _Body:
 
 def test_in_flight_counts_until_the_body_is_closed() -> None:
     body = _Body()
-    tracked = adapters_external._InFlight(lambda environ, start_response: body)
+    tracked = external._InFlight(lambda environ, start_response: body)
     reply = tracked({}, lambda *args: lambda data: None)
     assert tracked.active == 1
     assert list(reply) == [b"a", b"b"]
@@ -216,7 +214,7 @@ def test_in_flight_counts_down_when_the_app_raises() -> None:
     def broken(environ: Any, start_response: Any) -> Any:
         raise RuntimeError("boom")
 
-    tracked = adapters_external._InFlight(broken)
+    tracked = external._InFlight(broken)
     with pytest.raises(RuntimeError):
         tracked({}, lambda *args: lambda data: None)
     assert tracked.active == 0

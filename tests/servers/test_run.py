@@ -17,10 +17,10 @@ import pytest
 
 import lcore
 from lcore import Lcore, TestClient
-from lcore import servers as servers_module
 from lcore._wsgi import WSGIApp
 from lcore.reloader import RELOAD_EXIT_CODE
 from lcore.servers import ServerAdapter, on_shutdown, run
+from lcore.servers import serving as servers_module
 
 
 class FakeServer(ServerAdapter):

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar, Protocol
 
-from ._wsgi import StartResponse, WSGIApp, WSGIEnviron
-from .adapters import CONNECTION_TIMEOUT, SHUTDOWN_TIMEOUT, ServerAdapter
+from .._wsgi import StartResponse, WSGIApp, WSGIEnviron
+from .base import CONNECTION_TIMEOUT, SHUTDOWN_TIMEOUT, ServerAdapter
 
 __all__ = [
     "BjoernServer",

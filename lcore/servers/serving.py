@@ -1,10 +1,10 @@
 """Serve an app: :func:`run` picks an adapter (:data:`server_names`, :class:`AutoServer`),
 stops it cleanly on SIGINT or SIGTERM and runs the :func:`on_shutdown` callbacks.
 
-The adapters live in :mod:`lcore.adapters` (the base and the standard library's) and
-:mod:`lcore.adapters_external` (other packages'); every one is re-exported here. Only the
-standard library is imported; an adapter imports its server package inside its ``run()``,
-so ``import lcore`` never pays for (or needs) a server.
+The adapters live beside this module, in :mod:`lcore.servers.base` (the base and the
+standard library's) and :mod:`lcore.servers.external` (other packages'). Only the standard
+library is imported; an adapter imports its server package inside its ``run()``, so
+``import lcore`` never pays for (or needs) a server.
 """
 
 from __future__ import annotations
@@ -20,16 +20,14 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from ._wsgi import WSGIApp
-from .adapters import (
-    CONNECTION_TIMEOUT,
-    SHUTDOWN_TIMEOUT,
+from .._wsgi import WSGIApp
+from ..concurrency import run_coroutine
+from .base import (
     CGIServer,
     ServerAdapter,
-    ServerPackageMissing,
     WSGIRefServer,
 )
-from .adapters_external import (
+from .external import (
     BjoernServer,
     CherootServer,
     EventletServer,
@@ -43,27 +41,11 @@ from .adapters_external import (
 )
 
 if TYPE_CHECKING:
-    from .app import Lcore
-    from .reloader import FileCheckerThread
+    from ..app import Lcore
+    from ..reloader import FileCheckerThread
 
 __all__ = [
-    "CONNECTION_TIMEOUT",
-    "SHUTDOWN_TIMEOUT",
     "AutoServer",
-    "BjoernServer",
-    "CGIServer",
-    "CherootServer",
-    "EventletServer",
-    "GeventServer",
-    "GunicornServer",
-    "MeinheldServer",
-    "PasteServer",
-    "ServerAdapter",
-    "ServerPackageMissing",
-    "TornadoServer",
-    "TwistedServer",
-    "WSGIRefServer",
-    "WaitressServer",
     "make_adapter",
     "on_shutdown",
     "run",
@@ -107,8 +89,6 @@ def run_shutdown_callbacks() -> None:
     :func:`run` calls this when it stops; call it yourself from the exit hook of a server
     that lcore does not start (gunicorn's ``worker_exit``, for one).
     """
-    from .route import run_coroutine
-
     while _shutdown_callbacks:
         callback = _shutdown_callbacks.pop()
         try:
@@ -258,7 +238,7 @@ class _Serving:
         watcher: FileCheckerThread | None = None
         try:
             if watch_interval is not None:
-                from .reloader import start_file_watcher
+                from ..reloader import start_file_watcher
 
                 watcher = start_file_watcher(watch_interval, self.reload)
             self.adapter.run(self.app)
@@ -299,7 +279,7 @@ class _Serving:
 
     def reload(self) -> None:
         """Stop cleanly, then exit with the reloader's status (from any thread)."""
-        from .reloader import RELOAD_EXIT_CODE
+        from ..reloader import RELOAD_EXIT_CODE
 
         self.exit_status = RELOAD_EXIT_CODE
         if self.handles_signals:
@@ -313,7 +293,7 @@ class _Serving:
             os._exit(self.exit_status)
 
     def _finish(self) -> None:
-        from .app import Lcore
+        from ..app import Lcore
 
         run_shutdown_callbacks()
         if isinstance(self.app, Lcore):
@@ -366,8 +346,8 @@ def run(
         SystemExit: In the reloader's parent (with the last child's status), or with
             status 3 (``lcore.reloader.RELOAD_EXIT_CODE``) after a file changed.
     """
-    from .app import Lcore
-    from .config import load_dotenv
+    from ..app import Lcore
+    from ..config import load_dotenv
 
     if (
         app is not None
@@ -378,13 +358,13 @@ def run(
     if reloader is None:
         reloader = bool(debug)
     if reloader:
-        from .reloader import is_reloader_child, run_reloader_parent
+        from ..reloader import is_reloader_child, run_reloader_parent
 
         if not is_reloader_child():
             raise SystemExit(run_reloader_parent(interval))
     load_dotenv()
     if app is None:
-        from .defaults import default_app
+        from ..defaults import default_app
 
         application: WSGIApp = default_app()
     else:

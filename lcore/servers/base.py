@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any, ClassVar
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-from ._wsgi import WSGIApp
+from .._wsgi import WSGIApp
 
 __all__ = [
     "CONNECTION_TIMEOUT",
