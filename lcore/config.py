@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from .errors import ConfigError
 from .http import TrustedProxies
+from .scalars import config_scalar
 
 __all__ = ["LCORE_KEYS", "ConfigDict", "ConfigError", "load_dotenv"]
 
@@ -269,35 +270,21 @@ class ConfigDict(dict[str, Any]):
 
 
 _SIMPLE: dict[str, type[Any]] = {"int": int, "float": float, "bool": bool, "str": str}
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off", ""})
 
 
 def _coerce(value: Any, expected: type[Any]) -> Any:
-    if expected is bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
-        raise ValueError(value)
-    if expected is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,18}", value.strip()):
-            return int(value)
-        raise ValueError(value)
-    if expected is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
-            return float(value)
-        raise ValueError(value)
+    """``value`` as ``expected``; text is read in the config dialect of :mod:`lcore.scalars`,
+    the grammar typed settings and the HTTP converters share.
+
+    Raises:
+        ValueError: The value does not fit.
+    """
     if expected is str:
         if isinstance(value, str):
             return value
         raise ValueError(value)
+    if expected in (bool, int, float):
+        return config_scalar(value, expected)
     return value
 
 

@@ -13,19 +13,28 @@ import enum
 import itertools
 import math
 import re
-import sys
-import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from decimal import Decimal
+from typing import Any, Literal, get_args, get_origin
 from uuid import UUID
 
 from .errors import ErrorDetail
-from .typeinfo import NO_CONSTRAINTS, Constraints, is_typeddict, unwrap_annotated
+from .scalars import MAX_NUMBER_TEXT, parse_bool, parse_decimal, parse_float, parse_int
+from .typeinfo import (
+    NO_CONSTRAINTS,
+    Constraints,
+    constraints_of,
+    is_dataclass_type,
+    is_typeddict,
+    is_union,
+    model_fields,
+    unwrap_annotated,
+)
 
 __all__ = [
+    "NO_CONSTRAINTS",
     "Constraints",
     "Converter",
     "Invalid",
@@ -63,24 +72,9 @@ class Invalid(Exception):
 
 #: Most problems one value reports before conversion stops (bounds 422 bodies and work).
 MAX_PROBLEMS = 100
-#: Longest text accepted for a number, UUID or date (a bound, not a format rule).
-MAX_SCALAR_TEXT = 64
-#: Most digits an integer may have: CPython's default cap on int/str conversion
-#: (sys.int_info.default_max_str_digits, 3.11+), which its JSON parser applies too.
-#: Integers are unbounded in the schema, as in Python; this bound keeps a conversion cheap.
-MAX_INT_DIGITS = 4300
-_INT_TEXT = re.compile(rf"-?[0-9]{{1,{MAX_INT_DIGITS}}}")
-_FLOAT_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?")
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off"})
-
-
-def _constraints_of(metadata: Sequence[Any]) -> Constraints:
-    for item in metadata:
-        found = getattr(item, "constraints", None)
-        if isinstance(found, Constraints):
-            return found
-    return NO_CONSTRAINTS
+#: Longest text accepted for a number, UUID or date (a bound, not a format rule). Numbers
+#: follow the one text grammar of :mod:`lcore.scalars`.
+MAX_SCALAR_TEXT = MAX_NUMBER_TEXT
 
 
 # -- scalars ------------------------------------------------------------------------------
@@ -90,9 +84,10 @@ def _text_int(value: Any) -> Any:
     if type(value) is int:
         return value
     if isinstance(value, str):
-        if len(value) <= MAX_INT_DIGITS + 1 and _INT_TEXT.fullmatch(value):
-            return int(value)
-        raise Invalid.one("expected an integer", "int_parsing")
+        try:
+            return parse_int(value)
+        except ValueError:
+            raise Invalid.one("expected an integer", "int_parsing") from None
     raise Invalid.one("expected an integer", "int_type")
 
 
@@ -106,11 +101,10 @@ def _json_int(value: Any) -> Any:
 
 def _text_float(value: Any) -> Any:
     if isinstance(value, str):
-        if len(value) <= MAX_SCALAR_TEXT and _FLOAT_TEXT.fullmatch(value):
-            number = float(value)
-            if number not in (float("inf"), float("-inf")):
-                return number
-        raise Invalid.one("expected a number", "float_parsing")
+        try:
+            return parse_float(value)
+        except ValueError:
+            raise Invalid.one("expected a number", "float_parsing") from None
     return _json_float(value)
 
 
@@ -129,11 +123,10 @@ def _text_bool(value: Any) -> Any:
     if type(value) is bool:
         return value
     if isinstance(value, str):
-        text = value.lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
+        try:
+            return parse_bool(value)
+        except ValueError:
+            pass
     raise Invalid.one("expected a boolean (true/false, 1/0, yes/no, on/off)", "bool_parsing")
 
 
@@ -152,10 +145,10 @@ def _any_str(value: Any) -> Any:
 def _decimal(value: Any) -> Any:
     if type(value) is int or (type(value) is float and math.isfinite(value)):
         return Decimal(str(value))
-    if isinstance(value, str) and len(value) <= MAX_SCALAR_TEXT and _FLOAT_TEXT.fullmatch(value):
+    if isinstance(value, str):
         try:
-            return Decimal(value)
-        except InvalidOperation:
+            return parse_decimal(value)
+        except ValueError:
             pass
     raise Invalid.one("expected a decimal number", "decimal_parsing")
 
@@ -441,26 +434,20 @@ class _Lazy:
         return self.target(value)
 
 
-def _dataclass_converter(tp: type[Any], cache: dict[Any, Converter]) -> Converter:
+def _model_fields_converter(
+    tp: type[Any], cache: dict[Any, Converter], build: Callable[[dict[str, Any]], Any]
+) -> Converter:
+    """A dataclass's or TypedDict's converter, from the fields :mod:`typeinfo` reads."""
     placeholder = _Lazy()
     cache[tp] = placeholder
-    hints = get_type_hints(tp, include_extras=True)
     fields: list[tuple[str, Converter, bool, Callable[[], Any] | None]] = []
-    for fld in dataclasses.fields(tp):
-        if not fld.init:
+    for field in model_fields(tp):
+        if not field.init:
             continue
-        converter = _build(hints.get(fld.name, Any), False, cache)
-        required = fld.default is _MISSING and fld.default_factory is _MISSING
-        default: Callable[[], Any] | None = None
-        if fld.default_factory is not _MISSING:
-            default = fld.default_factory
-        elif fld.default is not _MISSING:
-            default = _constant(fld.default)
-        fields.append((fld.name, converter, required, default))
-
-    def build(values: dict[str, Any]) -> Any:
-        return tp(**values)
-
+        default = field.default_factory
+        if default is None and field.default is not _MISSING:
+            default = _constant(field.default)
+        fields.append((field.name, _build(field.annotation, False, cache), field.required, default))
     placeholder.target = _model_converter(fields, build)
     cache[tp] = placeholder.target
     return placeholder.target
@@ -468,40 +455,6 @@ def _dataclass_converter(tp: type[Any], cache: dict[Any, Converter]) -> Converte
 
 def _constant(value: Any) -> Callable[[], Any]:
     return lambda: value
-
-
-def _typeddict_converter(tp: type[Any], cache: dict[Any, Converter]) -> Converter:
-    placeholder = _Lazy()
-    cache[tp] = placeholder
-    hints = get_type_hints(tp, include_extras=True)
-    required_keys: frozenset[str] = getattr(tp, "__required_keys__", frozenset(hints))
-    wrappers = _required_wrappers()
-    fields: list[tuple[str, Converter, bool, Callable[[], Any] | None]] = []
-    for name, annotation in hints.items():
-        inner = annotation
-        required = name in required_keys
-        # NOTE: under `from __future__ import annotations` the class sees its annotations
-        # as strings, so __required_keys__ follows `total` alone (PEP 655's wrappers are
-        # missed); the resolved hints still carry Required/NotRequired.
-        while get_origin(inner) in wrappers:
-            required = wrappers[get_origin(inner)]
-            inner = get_args(inner)[0]
-        fields.append((name, _build(inner, False, cache), required, None))
-    placeholder.target = _model_converter(fields, dict)
-    cache[tp] = placeholder.target
-    return placeholder.target
-
-
-def _required_wrappers() -> dict[Any, bool]:
-    """``Required``/``NotRequired`` of typing (3.11+) and of typing_extensions, if loaded,
-    each mapped to whether it makes a key required."""
-    found: dict[Any, bool] = {}
-    for module in (typing, sys.modules.get("typing_extensions")):
-        for name, required in (("Required", True), ("NotRequired", False)):
-            wrapper = getattr(module, name, None)
-            if wrapper is not None:
-                found[wrapper] = required
-    return found
 
 
 def _optional(convert: Converter) -> Converter:
@@ -528,7 +481,7 @@ def _union(options: list[Converter]) -> Converter:
 
 def _build(tp: Any, text: bool, cache: dict[Any, Converter]) -> Converter:
     tp, metadata = unwrap_annotated(tp)
-    rules = _constraints_of(metadata)
+    rules = constraints_of(metadata)
     converter = _build_plain(tp, text, cache)
     return _constrained(converter, rules) if rules else converter
 
@@ -541,7 +494,7 @@ def _build_plain(tp: Any, text: bool, cache: dict[Any, Converter]) -> Converter:
     if found is not None:
         return found
     origin = get_origin(tp)
-    if origin in (Union, types.UnionType):
+    if is_union(tp):
         args: list[Any] = [a for a in get_args(tp) if a is not type(None)]
         inner = (
             _build(args[0], text, cache)
@@ -574,10 +527,10 @@ def _build_class(tp: type[Any], cache: dict[Any, Converter]) -> Converter | None
         return cache[tp]
     if issubclass(tp, enum.Enum):
         return _enum_converter(tp)
-    if dataclasses.is_dataclass(tp):
-        return _dataclass_converter(tp, cache)
+    if is_dataclass_type(tp):
+        return _model_fields_converter(tp, cache, lambda values: tp(**values))
     if is_typeddict(tp):
-        return _typeddict_converter(tp, cache)
+        return _model_fields_converter(tp, cache, dict)
     if tp is list:
         return _list_converter(_identity, list)
     if tp is dict:

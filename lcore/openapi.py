@@ -10,16 +10,15 @@ from __future__ import annotations
 import copy
 import inspect
 import re
-import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
-from .converters import is_typeddict, unwrap_annotated
 from .errors import HTTP_CODES
-from .params import HandlerSpec, ParamSpec, _needs_path_conversion, parse_docstring
+from .params import HandlerSpec, ParamSpec
 from .response import HTTPResponse
 from .schema import NOT_JSON, SchemaRegistry, json_value, set_default
+from .typeinfo import is_dataclass_type, is_typeddict, is_union, parse_docstring, unwrap_annotated
 
 if TYPE_CHECKING:
     from .app import Lcore
@@ -513,8 +512,7 @@ def _validates_input(spec: HandlerSpec) -> bool:
     """Whether the route's binder checks anything (so it can answer 422): any parameter
     but a wildcard passed on as the router produced it. Mirrors ``compile_binder``."""
     return any(
-        param.source != "path"
-        or _needs_path_conversion(param, spec.path_types.get(param.name, str))
+        param.source != "path" or param.needs_path_conversion(spec.path_types.get(param.name, str))
         for param in spec.params
     )
 
@@ -594,13 +592,13 @@ def _is_json_result(tp: Any) -> bool:
     """Whether a handler returning ``tp`` answers with JSON (dicts, lists, dataclasses)."""
     tp = unwrap_annotated(tp)[0]
     origin = get_origin(tp)
-    if origin in (Union, types.UnionType):
+    if is_union(tp):
         options = [a for a in get_args(tp) if a is not type(None)]
         return bool(options) and all(_is_json_result(a) for a in options)
     if origin is not None:
         return origin in (list, dict, Mapping, Sequence)
     if isinstance(tp, type):
-        return tp in (list, dict) or is_typeddict(tp) or hasattr(tp, "__dataclass_fields__")
+        return tp in (list, dict) or is_typeddict(tp) or is_dataclass_type(tp)
     return False
 
 

@@ -9,21 +9,31 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import re
-import types
 import typing
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union, get_args, get_origin
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import ClientError, ErrorDetail
 from .http import parse_options_header
-from .typeinfo import NO_CONSTRAINTS, Constraints, is_typeddict, unwrap_annotated
+from .typeinfo import (
+    NO_CONSTRAINTS,
+    Constraints,
+    Param,
+    Source,
+    is_list_type,
+    is_model,
+    is_optional,
+    marker_of,
+    parse_docstring,
+    unwrap_annotated,
+)
 
 if TYPE_CHECKING:
     from .converters import Converter
     from .request import Request
 
 __all__ = [
+    "Binder",
     "Body",
     "Cookie",
     "HandlerSpec",
@@ -32,60 +42,11 @@ __all__ = [
     "ParamSpec",
     "Path",
     "Query",
+    "Source",
     "analyze_handler",
     "compile_binder",
+    "parse_docstring",
 ]
-
-Source = Literal["path", "query", "header", "cookie", "body"]
-
-
-class Param:
-    """Where a parameter comes from, how it is documented, and the bounds it must meet.
-
-    Used through ``typing.Annotated``: ``limit: Annotated[int, Query(ge=1, le=100)] = 10``.
-
-    Args:
-        alias: The name on the wire when it differs from the parameter's name.
-        description: Shown in the OpenAPI document.
-        example: An example value for the document.
-        deprecated: Mark the parameter deprecated in the document.
-        ge: Greater than or equal (numbers).
-        gt: Greater than (numbers).
-        le: Less than or equal (numbers).
-        lt: Less than (numbers).
-        min_length: Shortest string or list.
-        max_length: Longest string or list.
-        pattern: A regular expression the string must contain a match of.
-    """
-
-    source: ClassVar[Source] = "query"
-    __slots__ = ("alias", "constraints", "deprecated", "description", "example")
-
-    def __init__(
-        self,
-        *,
-        alias: str | None = None,
-        description: str | None = None,
-        example: Any = None,
-        deprecated: bool = False,
-        ge: float | None = None,
-        gt: float | None = None,
-        le: float | None = None,
-        lt: float | None = None,
-        min_length: int | None = None,
-        max_length: int | None = None,
-        pattern: str | None = None,
-    ) -> None:
-        if pattern is not None:
-            re.compile(pattern)
-        self.alias: str | None = alias
-        self.description: str | None = description
-        self.example: Any = example
-        self.deprecated: bool = deprecated
-        self.constraints: Constraints = Constraints(ge, gt, le, lt, min_length, max_length, pattern)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(alias={self.alias!r})"
 
 
 class Query(Param):
@@ -150,6 +111,8 @@ class ParamSpec:
         marker: The ``Query``/``Header``/... marker, when one was given.
         embed: A body parameter that reads one key of a JSON object.
         description: From the marker or the docstring's ``Args:`` section.
+        converter: The converter for the declared type, built once when the handler is
+            analysed (text or JSON, by source); ``None`` for an unannotated wildcard.
     """
 
     name: str
@@ -162,6 +125,7 @@ class ParamSpec:
     embed: bool = False
     description: str | None = None
     declared: Any = None
+    converter: Converter | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def constraints(self) -> Constraints:
@@ -171,8 +135,16 @@ class ParamSpec:
     @property
     def is_list(self) -> bool:
         """A query/header parameter that takes every repeated value."""
-        inner = _strip_optional(self.annotation)
-        return get_origin(inner) in (list, tuple, set, frozenset, Sequence)
+        return is_list_type(self.annotation)
+
+    def needs_path_conversion(self, produced: type[Any]) -> bool:
+        """Whether a wildcard's value must go through the converter: its filter produced
+        another type than the annotation asks for (``produced``), or the marker declares
+        bounds."""
+        annotation = self.annotation
+        if produced is object or annotation is Any or annotation is object:
+            return False  # a custom filter's value, or no declared type: passed as it is
+        return annotation is not produced or bool(self.constraints)
 
 
 @dataclasses.dataclass(slots=True)
@@ -185,65 +157,6 @@ class HandlerSpec:
     description: str | None
     typed: bool
     path_types: dict[str, type[Any]] = dataclasses.field(default_factory=dict[str, type[Any]])
-
-
-def _strip_optional(tp: Any) -> Any:
-    if get_origin(tp) in (Union, types.UnionType):
-        args = [a for a in get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return tp
-
-
-def _is_optional(tp: Any) -> bool:
-    return get_origin(tp) in (Union, types.UnionType) and type(None) in get_args(tp)
-
-
-def _is_model(tp: Any) -> bool:
-    inner = _strip_optional(unwrap_annotated(tp)[0])
-    if get_origin(inner) in (list, tuple, Sequence):
-        args = get_args(inner)
-        inner = args[0] if args else None
-    elif get_origin(inner) in (dict, Mapping) or inner is dict:
-        return True
-    return isinstance(inner, type) and (dataclasses.is_dataclass(inner) or is_typeddict(inner))
-
-
-_DOC_ARGS = re.compile(r"^\s*(Args|Arguments|Parameters):\s*$")
-_DOC_SECTION = re.compile(r"^\s*[A-Z][A-Za-z ]*:\s*$")
-_DOC_ARG = re.compile(r"^\s+(\*{0,2}\w+)(?:\s*\([^)]*\))?:\s*(.*)$")
-
-
-def parse_docstring(doc: str | None) -> tuple[str | None, str | None, dict[str, str]]:
-    """Split a Google-style docstring into summary, description and ``Args:`` entries."""
-    if not doc:
-        return None, None, {}
-    lines = inspect.cleandoc(doc).splitlines()
-    summary = lines[0].strip() or None
-    body: list[str] = []
-    args: dict[str, str] = {}
-    current: str | None = None
-    section: str | None = None
-    for line in lines[1:]:
-        if _DOC_ARGS.match(line):
-            section, current = "args", None
-            continue
-        if _DOC_SECTION.match(line) and not line.startswith(" "):
-            section, current = "other", None
-            continue
-        if section == "args":
-            found = _DOC_ARG.match(line)
-            if found and (len(line) - len(line.lstrip())) <= 4:
-                name = found.group(1).lstrip("*")
-                args[name] = found.group(2).strip()
-                current = name
-            elif current and line.strip():
-                args[current] = (args[current] + " " + line.strip()).strip()
-            continue
-        if section is None:
-            body.append(line)
-    description = "\n".join(body).strip() or None
-    return summary, description, args
 
 
 def analyze_handler(
@@ -298,7 +211,7 @@ def _analyze_param(
             )
         return None  # left alone: its default is used, as in Bottle
     annotation, metadata = unwrap_annotated(declared)
-    marker = next((m for m in metadata if isinstance(m, Param)), None)
+    marker = marker_of(metadata)
     if param.name in path_types and marker is not None and not isinstance(marker, Path):
         raise TypeError(
             f"parameter {param.name!r} is the URL wildcard <{param.name}>: mark it Path(),"
@@ -308,7 +221,7 @@ def _analyze_param(
         source: Source = "path"
     elif marker is not None:
         source = marker.source
-    elif _is_model(annotation):
+    elif is_model(annotation):
         source = "body"
     else:
         source = "query"
@@ -322,10 +235,21 @@ def _analyze_param(
         wire = marker.alias
     elif source == "header":
         wire = "-".join(part.capitalize() for part in param.name.split("_"))
-    required = not has_default and not _is_optional(annotation)
+    required = not has_default and not is_optional(annotation)
     embed = isinstance(marker, Body) and marker.embed
     description = (marker.description if marker is not None else None) or doc
-    spec = ParamSpec(
+    try:
+        from .converters import build_converter  # NOTE: on first use: not on `import lcore`
+
+        converter = build_converter(declared, source != "body")
+    except TypeError:
+        if has_default:
+            return None  # a type lcore cannot read: keep the default, as for plain handlers
+        raise TypeError(
+            f"parameter {param.name!r} has type {annotation!r}, which lcore cannot read from"
+            f" the {source}; give it a default or a supported type"
+        ) from None
+    return ParamSpec(
         param.name,
         source,
         wire,
@@ -336,34 +260,14 @@ def _analyze_param(
         embed,
         description,
         declared,
+        converter,
     )
-    try:
-        from .converters import build_converter  # NOTE: on first use: not on `import lcore`
-
-        build_converter(declared, source != "body")
-    except TypeError:
-        if has_default:
-            return None  # a type lcore cannot read: keep the default, as for plain handlers
-        raise TypeError(
-            f"parameter {param.name!r} has type {annotation!r}, which lcore cannot read from"
-            f" the {source}; give it a default or a supported type"
-        ) from None
-    return spec
 
 
 # -- the binder ---------------------------------------------------------------------------
 
 Binder = Callable[["Request", dict[str, Any]], dict[str, Any]]
 _JSON_MEDIA = frozenset({"application/json", "application/json-rpc"})
-
-
-def _needs_path_conversion(spec: ParamSpec, produced: type[Any]) -> bool:
-    """Whether a wildcard's value must go through a converter: its filter produced another
-    type than the annotation asks for, or the marker declares bounds."""
-    annotation = spec.annotation
-    if produced is object or annotation is Any or annotation is object:
-        return False  # a custom filter's value, or no declared type: passed as it is
-    return annotation is not produced or bool(spec.constraints)
 
 
 _PATH, _QUERY, _HEADER, _COOKIE, _BODY = range(5)
@@ -392,16 +296,10 @@ class _Step:
 
 
 def _compile_step(param: ParamSpec, spec: HandlerSpec) -> _Step | None:
-    from .converters import build_converter
-
-    converter: Converter | None = None
-    if param.source == "path":
-        if _needs_path_conversion(param, spec.path_types.get(param.name, str)):
-            converter = build_converter(param.declared, True)
-        else:
-            return None  # the router's value is passed as it is
-    else:
-        converter = build_converter(param.declared, param.source != "body")
+    if param.source == "path" and not param.needs_path_conversion(
+        spec.path_types.get(param.name, str)
+    ):
+        return None  # the router's value is passed as it is
     key = param.wire_name
     if param.source == "header":
         key = "HTTP_" + key.upper().replace("-", "_")
@@ -416,7 +314,7 @@ def _compile_step(param: ParamSpec, spec: HandlerSpec) -> _Step | None:
         _SOURCE_CODES[param.source],
         param.name,
         key,
-        converter,
+        param.converter,
         param.is_list,
         param.required,
         default,

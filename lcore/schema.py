@@ -11,18 +11,25 @@ import dataclasses
 import enum
 import json
 import re
-import sys
-import types
-import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, get_args, get_origin
 from uuid import UUID
 
-from .converters import Constraints, _required_wrappers, is_typeddict, unwrap_annotated
 from .jsonutil import json_default
-from .params import Param, parse_docstring
+from .typeinfo import (
+    Constraints,
+    FieldInfo,
+    constraints_of,
+    is_dataclass_type,
+    is_typeddict,
+    is_union,
+    marker_of,
+    model_fields,
+    parse_docstring,
+    unwrap_annotated,
+)
 
 __all__ = [
     "COMPONENTS_PREFIX",
@@ -68,12 +75,6 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9]+")
 _ATTRIBUTES = re.compile(r"^(\s*)Attributes:\s*$", re.MULTILINE)
 #: Docstrings the standard library writes for classes that have none of their own.
 _GENERATED_DOCS = frozenset({"An enumeration.", "Create a collection of name/value pairs."})
-
-
-def _required_markers() -> tuple[Any, ...]:
-    """``Required`` of typing (3.11+) and of typing_extensions, when loaded."""
-    modules = (typing, sys.modules.get("typing_extensions"))
-    return tuple(getattr(m, "Required", None) for m in modules if m is not None)
 
 
 def json_value(value: object) -> Any:
@@ -145,14 +146,6 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     elif "enum" not in out:
         return {"anyOf": [schema, {"type": "null"}]}
     return out
-
-
-def _constraints_in(metadata: Iterable[Any]) -> Constraints | None:
-    for item in metadata:
-        found = getattr(item, "constraints", None)
-        if isinstance(found, Constraints):
-            return found
-    return None
 
 
 def apply_constraints(schema: dict[str, Any], rules: Constraints) -> dict[str, Any]:
@@ -273,9 +266,7 @@ class SchemaRegistry:
             NameError: A forward reference inside a model that cannot be resolved.
         """
         inner, metadata = unwrap_annotated(tp)
-        schema = self._plain(inner)
-        rules = _constraints_in(metadata)
-        return apply_constraints(schema, rules) if rules is not None else schema
+        return apply_constraints(self._plain(inner), constraints_of(metadata))
 
     def _plain(self, tp: Any) -> dict[str, Any]:
         if tp is Any or tp is object:
@@ -284,7 +275,7 @@ class SchemaRegistry:
         if scalar is not None:
             return dict(scalar)
         origin = get_origin(tp)
-        if origin in (Union, types.UnionType):
+        if is_union(tp):
             return self._union(get_args(tp))
         if origin is Literal:
             return self._literal(get_args(tp))
@@ -304,7 +295,7 @@ class SchemaRegistry:
     def _class(self, tp: type[Any]) -> dict[str, Any]:
         if issubclass(tp, enum.Enum):
             return self._named(tp, self._enum)
-        if dataclasses.is_dataclass(tp):
+        if is_dataclass_type(tp):
             return self._named(tp, self._dataclass)
         if is_typeddict(tp):
             return self._named(tp, self._typeddict)
@@ -362,45 +353,32 @@ class SchemaRegistry:
         return schema
 
     def _dataclass(self, tp: type[Any]) -> dict[str, Any]:
-        hints = get_type_hints(tp, include_extras=True)
         description, field_docs = _class_docs(tp)
         properties: dict[str, Any] = {}
         required: list[str] = []
-        for field in dataclasses.fields(tp):
-            prop = self._field(hints.get(field.name, Any), field_docs.get(field.name))
+        for field in model_fields(tp):
+            prop = self._field(field.annotation, field_docs.get(field.name))
+            factory = field.default_factory
             if field.default is not dataclasses.MISSING:
                 set_default(prop, field.default)
-            elif (get_origin(field.default_factory) or field.default_factory) in _EMPTY_FACTORIES:
-                empty: Callable[[], object] = field.default_factory  # type: ignore[assignment]  # checked above
-                set_default(prop, empty())
-            elif field.init and field.default_factory is dataclasses.MISSING:
+            elif factory is not None and (get_origin(factory) or factory) in _EMPTY_FACTORIES:
+                set_default(prop, factory())
+            elif field.required:
                 required.append(field.name)
             properties[field.name] = prop
         return _object(tp, properties, required, description)
 
     def _typeddict(self, tp: type[Any]) -> dict[str, Any]:
-        hints = get_type_hints(tp, include_extras=True)
-        required_keys: frozenset[str] = getattr(tp, "__required_keys__", frozenset(hints))
-        wrappers = _required_wrappers()
         description, field_docs = _class_docs(tp)
-        properties: dict[str, Any] = {}
-        required: list[str] = []
-        for name, annotation in hints.items():
-            inner, needed = annotation, name in required_keys
-            # NOTE: with string annotations (PEP 563) Python < 3.12 cannot see Required /
-            # NotRequired when it builds __required_keys__: the wrapper decides.
-            while get_origin(inner) in wrappers:
-                needed = get_origin(inner) in _required_markers()
-                inner = get_args(inner)[0]
-            properties[name] = self._field(inner, field_docs.get(name))
-            if needed:
-                required.append(name)
+        fields: list[FieldInfo] = model_fields(tp)
+        properties = {f.name: self._field(f.annotation, field_docs.get(f.name)) for f in fields}
+        required = [f.name for f in fields if f.required]
         return _object(tp, properties, required, description)
 
     def _field(self, annotation: Any, doc: str | None) -> dict[str, Any]:
         """A model field: its schema plus what a ``Param`` marker on it documents."""
         schema = self.schema(annotation)
-        marker = next((m for m in unwrap_annotated(annotation)[1] if isinstance(m, Param)), None)
+        marker = marker_of(unwrap_annotated(annotation)[1])
         description = (marker.description if marker is not None else None) or doc
         if description:
             schema["description"] = description

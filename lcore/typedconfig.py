@@ -3,23 +3,21 @@ declared field types, and report every bad key at once."""
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-import types
 import typing
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from .errors import ConfigError
+from .scalars import config_scalar
+from .typeinfo import is_dataclass_type, is_union, model_fields, unwrap_annotated
 
 __all__ = ["build_dataclass", "coerce_value"]
 
 S = TypeVar("S")
 
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off"})
 _NONE_TEXT = frozenset({"", "none", "null"})
 
 
@@ -31,7 +29,7 @@ def _type_name(tp: Any) -> str:
     origin = get_origin(tp)
     if origin is Literal:
         return " | ".join(repr(a) for a in get_args(tp))
-    if origin in (Union, types.UnionType):
+    if is_union(tp):
         return " | ".join(_type_name(a) for a in get_args(tp))
     if origin is not None:
         args = ", ".join(_type_name(a) for a in get_args(tp))
@@ -55,10 +53,11 @@ def coerce_value(value: Any, tp: Any) -> Any:
     Raises:
         ValueError: The value does not fit; the message names the expected type.
     """
+    tp = unwrap_annotated(tp)[0]
     if tp is Any or tp is object:
         return value
     origin = get_origin(tp)
-    if origin in (Union, types.UnionType):
+    if is_union(tp):
         options = get_args(tp)
         nullable = type(None) in options
         if nullable and (
@@ -107,41 +106,18 @@ def coerce_value(value: Any, tp: Any) -> Any:
 
 
 def _coerce_class(value: Any, tp: type[Any]) -> Any:
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise _Invalid("expected bool (true/false, yes/no, on/off, 1/0)")
-    if tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        text = str(value).strip()
-        body = text[1:] if text[:1] in "+-" else text
-        if isinstance(value, str) and body.isascii() and body.isdigit() and len(body) <= 40:
-            return int(text)
-        raise _Invalid("expected int")
-    if tp is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+    expected = _SCALARS.get(tp)
+    if expected is not None:
         try:
-            return float(str(value).strip())
+            return config_scalar(value, tp)
         except ValueError:
-            raise _Invalid("expected float") from None
+            raise _Invalid(expected) from None
     if tp is str:
         if isinstance(value, str):
             return value
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
         raise _Invalid("expected str")
-    if tp is Decimal:
-        try:
-            return Decimal(str(value).strip())
-        except InvalidOperation:
-            raise _Invalid("expected a decimal number") from None
     if issubclass(tp, Path):
         return tp(value)
     if issubclass(tp, enum.Enum):
@@ -150,6 +126,16 @@ def _coerce_class(value: Any, tp: type[Any]) -> Any:
         return value
     name: str = tp.__name__
     raise _Invalid(f"expected {name}")
+
+
+#: What a scalar field expects, said in its error message. Text is read in the config
+#: dialect of lcore.scalars, the grammar the HTTP converters use.
+_SCALARS: dict[Any, str] = {
+    bool: "expected bool (true/false, yes/no, on/off, 1/0)",
+    int: "expected int",
+    float: "expected float",
+    Decimal: "expected a decimal number",
+}
 
 
 def _coerce_enum(value: Any, tp: type[enum.Enum]) -> enum.Enum:
@@ -164,43 +150,37 @@ def _coerce_enum(value: Any, tp: type[enum.Enum]) -> enum.Enum:
     raise _Invalid(f"expected one of {names}")
 
 
-def _is_dataclass_type(tp: Any) -> bool:
-    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
-
-
 def _namespace(config: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     return {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
 
 
 def _build(config: Mapping[str, Any], schema: type[Any], prefix: str, errors: list[str]) -> Any:
     try:
-        hints = get_type_hints(schema)
+        fields = model_fields(schema)
     except NameError as exc:
         raise TypeError(
             f"cannot resolve the annotations of {schema.__name__} ({exc}): define it, and"
             " the types its fields use, at module level"
         ) from None
     values: dict[str, Any] = {}
-    for fld in dataclasses.fields(schema):
-        if not fld.init:
+    for field in fields:
+        if not field.init:
             continue
-        key = prefix + fld.name
-        tp = hints.get(fld.name, Any)
-        has_default = not (
-            fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING
-        )
-        if _is_dataclass_type(tp):
+        key = prefix + field.name
+        tp = unwrap_annotated(field.annotation)[0]
+        has_default = not field.required
+        if is_dataclass_type(tp):
             if key in config and isinstance(config[key], Mapping):
                 nested = {f"{key}.{k}": v for k, v in config[key].items()}  # pyright: ignore[reportUnknownVariableType]
-                values[fld.name] = _build({**config, **nested}, tp, key + ".", errors)
+                values[field.name] = _build({**config, **nested}, tp, key + ".", errors)
             elif any(k.startswith(key + ".") for k in config) or not has_default:
-                values[fld.name] = _build(config, tp, key + ".", errors)
+                values[field.name] = _build(config, tp, key + ".", errors)
             continue
         if get_origin(tp) is dict and key not in config:
             space = _namespace(config, key + ".")
             if space:
                 try:
-                    values[fld.name] = coerce_value(space, tp)
+                    values[field.name] = coerce_value(space, tp)
                 except ValueError as exc:
                     errors.append(f"{key}: {exc}, got {space!r}")
                 continue
@@ -210,7 +190,7 @@ def _build(config: Mapping[str, Any], schema: type[Any], prefix: str, errors: li
             continue
         raw = config[key]
         try:
-            values[fld.name] = coerce_value(raw, tp)
+            values[field.name] = coerce_value(raw, tp)
         except ValueError as exc:
             errors.append(f"{key}: {exc}, got {raw!r}")
     if errors:
@@ -225,7 +205,7 @@ def build_dataclass(config: Mapping[str, Any], schema: type[S], prefix: str = ""
         TypeError: ``schema`` is not a dataclass.
         ConfigError: Every problem found, one message per key.
     """
-    if not _is_dataclass_type(schema):
+    if not is_dataclass_type(schema):
         raise TypeError(f"as_dataclass() needs a dataclass type, not {schema!r}")
     if prefix and not prefix.endswith("."):
         prefix += "."

@@ -1,14 +1,45 @@
-"""What an annotation says beyond its type: ``Annotated`` metadata, declared bounds
-(:class:`Constraints`), TypedDict detection. Shared by params, converters and schema, and
-light enough for ``import lcore``."""
+"""What an annotation declares, read in one place for the binder (params, converters), the
+schema builder and typed settings: ``Annotated`` metadata, the :class:`Param` marker and
+its :class:`Constraints`, optional and union wrappers, body models, the fields of a
+dataclass or TypedDict (``Required``/``NotRequired`` included), and a docstring's
+``Args:``. Light enough for ``import lcore``."""
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import re
+import sys
+import types
 import typing
-from typing import Any, get_args, get_origin
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Literal, Union, get_args, get_origin
 
-__all__ = ["NO_CONSTRAINTS", "Constraints", "is_typeddict", "unwrap_annotated"]
+__all__ = [
+    "NO_CONSTRAINTS",
+    "Constraints",
+    "FieldInfo",
+    "Param",
+    "Source",
+    "constraints_of",
+    "is_dataclass_type",
+    "is_list_type",
+    "is_model",
+    "is_optional",
+    "is_typeddict",
+    "is_union",
+    "marker_of",
+    "model_fields",
+    "parse_docstring",
+    "required_wrappers",
+    "strip_optional",
+    "unwrap_annotated",
+]
+
+Source = Literal["path", "query", "header", "cookie", "body"]
+
+
+# -- bounds and markers -------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -30,6 +61,57 @@ class Constraints:
 NO_CONSTRAINTS = Constraints()
 
 
+class Param:
+    """Where a parameter comes from, how it is documented, and the bounds it must meet.
+
+    Used through ``typing.Annotated``: ``limit: Annotated[int, Query(ge=1, le=100)] = 10``.
+    The subclasses :class:`~lcore.params.Query`, ``Header``, ``Cookie``, ``Path`` and
+    ``Body`` name the source; ``Param`` itself reads the query string.
+
+    Args:
+        alias: The name on the wire when it differs from the parameter's name.
+        description: Shown in the OpenAPI document.
+        example: An example value for the document.
+        deprecated: Mark the parameter deprecated in the document.
+        ge: Greater than or equal (numbers).
+        gt: Greater than (numbers).
+        le: Less than or equal (numbers).
+        lt: Less than (numbers).
+        min_length: Shortest string or list.
+        max_length: Longest string or list.
+        pattern: A regular expression the string must contain a match of.
+    """
+
+    source: ClassVar[Source] = "query"
+    __slots__ = ("alias", "constraints", "deprecated", "description", "example")
+
+    def __init__(
+        self,
+        *,
+        alias: str | None = None,
+        description: str | None = None,
+        example: Any = None,
+        deprecated: bool = False,
+        ge: float | None = None,
+        gt: float | None = None,
+        le: float | None = None,
+        lt: float | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        pattern: str | None = None,
+    ) -> None:
+        if pattern is not None:
+            re.compile(pattern)
+        self.alias: str | None = alias
+        self.description: str | None = description
+        self.example: Any = example
+        self.deprecated: bool = deprecated
+        self.constraints: Constraints = Constraints(ge, gt, le, lt, min_length, max_length, pattern)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(alias={self.alias!r})"
+
+
 def unwrap_annotated(tp: Any) -> tuple[Any, tuple[Any, ...]]:
     """Split ``Annotated[T, m1, m2]`` into ``(T, (m1, m2))``; other types pass through."""
     if get_origin(tp) is typing.Annotated:
@@ -38,6 +120,181 @@ def unwrap_annotated(tp: Any) -> tuple[Any, tuple[Any, ...]]:
     return tp, ()
 
 
+def marker_of(metadata: Iterable[Any]) -> Param | None:
+    """The first :class:`Param` marker among ``Annotated`` metadata."""
+    return next((item for item in metadata if isinstance(item, Param)), None)
+
+
+def constraints_of(metadata: Iterable[Any]) -> Constraints:
+    """The bounds declared among ``Annotated`` metadata (a marker's, or a bare
+    ``Constraints``); :data:`NO_CONSTRAINTS`, which is false, when there are none."""
+    for item in metadata:
+        found = getattr(item, "constraints", None)
+        if isinstance(found, Constraints):
+            return found
+    return NO_CONSTRAINTS
+
+
+# -- shapes -------------------------------------------------------------------------------
+
+
+def is_union(tp: Any) -> bool:
+    """Whether ``tp`` is ``A | B`` or ``Union[A, B]`` (``Optional[A]`` included)."""
+    return get_origin(tp) in (Union, types.UnionType)
+
+
+def is_optional(tp: Any) -> bool:
+    """Whether ``tp`` is a union that admits ``None``."""
+    return is_union(tp) and type(None) in get_args(tp)
+
+
+def strip_optional(tp: Any) -> Any:
+    """``A`` for ``A | None``; any other type (wider unions included) as it is."""
+    if is_union(tp):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def is_list_type(tp: Any) -> bool:
+    """Whether ``tp`` (``None`` aside) takes several values: a list, tuple, set or
+    sequence, so a query or header parameter of it reads every repeated value."""
+    return get_origin(strip_optional(tp)) in (list, tuple, set, frozenset, Sequence)
+
+
 def is_typeddict(tp: Any) -> bool:
     """Whether ``tp`` is a TypedDict class (typing's or typing_extensions')."""
     return isinstance(tp, type) and hasattr(tp, "__total__") and hasattr(tp, "__annotations__")
+
+
+def is_dataclass_type(tp: Any) -> bool:
+    """Whether ``tp`` is a dataclass (the class, not an instance)."""
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
+def is_model(tp: Any) -> bool:
+    """Whether a parameter of type ``tp`` is read from the JSON body by default: a
+    dataclass, TypedDict or dict, a list of them, optional or not."""
+    inner = strip_optional(unwrap_annotated(tp)[0])
+    if get_origin(inner) in (list, tuple, Sequence):
+        args = get_args(inner)
+        inner = args[0] if args else None
+    elif get_origin(inner) in (dict, Mapping) or inner is dict:
+        return True
+    return is_dataclass_type(inner) or is_typeddict(inner)
+
+
+# -- model fields -------------------------------------------------------------------------
+
+
+_MISSING: Any = dataclasses.MISSING
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldInfo:
+    """One field of a dataclass or TypedDict, as declared.
+
+    Attributes:
+        name: The field's name (the JSON key).
+        annotation: Its type, ``Annotated`` metadata kept, ``Required``/``NotRequired``
+            removed.
+        required: The field must be given: no default (dataclass) or a required key
+            (TypedDict).
+        default: The dataclass default; ``dataclasses.MISSING`` when there is none.
+        default_factory: The dataclass ``default_factory``, or ``None``.
+        init: The dataclass's ``__init__`` takes it (``field(init=False)`` does not).
+    """
+
+    name: str
+    annotation: Any
+    required: bool
+    default: Any
+    default_factory: Callable[[], Any] | None
+    init: bool
+
+
+def required_wrappers() -> dict[Any, bool]:
+    """``Required``/``NotRequired`` of typing (3.11+) and of typing_extensions, if loaded,
+    each mapped to whether it makes a key required."""
+    found: dict[Any, bool] = {}
+    for module in (typing, sys.modules.get("typing_extensions")):
+        for name, required in (("Required", True), ("NotRequired", False)):
+            wrapper = getattr(module, name, None)
+            if wrapper is not None:
+                found[wrapper] = required
+    return found
+
+
+def model_fields(tp: type[Any]) -> list[FieldInfo]:
+    """The fields of dataclass or TypedDict ``tp``, in declaration order.
+
+    Raises:
+        NameError: An annotation names something that does not exist (yet).
+        TypeError: ``tp`` is neither a dataclass nor a TypedDict.
+    """
+    hints = typing.get_type_hints(tp, include_extras=True)
+    if is_dataclass_type(tp):
+        return [_dataclass_field(f, hints.get(f.name, Any)) for f in dataclasses.fields(tp)]
+    if not is_typeddict(tp):
+        raise TypeError(f"{tp!r} is neither a dataclass nor a TypedDict")
+    required_keys: frozenset[str] = getattr(tp, "__required_keys__", frozenset(hints))
+    wrappers = required_wrappers()
+    fields: list[FieldInfo] = []
+    for name, declared in hints.items():
+        annotation, required = declared, name in required_keys
+        # NOTE: under `from __future__ import annotations` (PEP 563) Python < 3.12 builds
+        # __required_keys__ from `total` alone, missing PEP 655's wrappers; the resolved
+        # hints still carry Required/NotRequired, so the wrapper decides.
+        while get_origin(annotation) in wrappers:
+            required = wrappers[get_origin(annotation)]
+            annotation = get_args(annotation)[0]
+        fields.append(FieldInfo(name, annotation, required, _MISSING, None, True))
+    return fields
+
+
+def _dataclass_field(field: dataclasses.Field[Any], annotation: Any) -> FieldInfo:
+    factory: Callable[[], Any] | None = None
+    if field.default_factory is not _MISSING:
+        factory = typing.cast("Callable[[], Any]", field.default_factory)
+    required = field.init and field.default is _MISSING and factory is None
+    return FieldInfo(field.name, annotation, required, field.default, factory, field.init)
+
+
+# -- docstrings ---------------------------------------------------------------------------
+
+_DOC_ARGS = re.compile(r"^\s*(Args|Arguments|Parameters):\s*$")
+_DOC_SECTION = re.compile(r"^\s*[A-Z][A-Za-z ]*:\s*$")
+_DOC_ARG = re.compile(r"^\s+(\*{0,2}\w+)(?:\s*\([^)]*\))?:\s*(.*)$")
+
+
+def parse_docstring(doc: str | None) -> tuple[str | None, str | None, dict[str, str]]:
+    """Split a Google-style docstring into summary, description and ``Args:`` entries."""
+    if not doc:
+        return None, None, {}
+    lines = inspect.cleandoc(doc).splitlines()
+    summary = lines[0].strip() or None
+    body: list[str] = []
+    args: dict[str, str] = {}
+    current: str | None = None
+    section: str | None = None
+    for line in lines[1:]:
+        if _DOC_ARGS.match(line):
+            section, current = "args", None
+            continue
+        if _DOC_SECTION.match(line) and not line.startswith(" "):
+            section, current = "other", None
+            continue
+        if section == "args":
+            found = _DOC_ARG.match(line)
+            if found and (len(line) - len(line.lstrip())) <= 4:
+                name = found.group(1).lstrip("*")
+                args[name] = found.group(2).strip()
+                current = name
+            elif current and line.strip():
+                args[current] = (args[current] + " " + line.strip()).strip()
+            continue
+        if section is None:
+            body.append(line)
+    description = "\n".join(body).strip() or None
+    return summary, description, args

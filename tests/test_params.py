@@ -1049,3 +1049,33 @@ def test_status_option(app: Lcore) -> None:
     assert answer.json["name"] == "a"
     assert client.post("/users", json={}).status_code == 422
     assert client.post("/accepted").status_code == 202
+
+
+# -- one analysis per parameter ---------------------------------------------------------
+
+
+def test_the_converter_built_by_analysis_is_the_one_the_binder_uses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import lcore.converters
+
+    built: list[object] = []
+    real = lcore.converters.build_converter
+
+    def counting(tp: Any, text: bool) -> Any:
+        built.append(tp)
+        return real(tp, text)
+
+    monkeypatch.setattr(lcore.converters, "build_converter", counting)
+    app = Lcore()
+
+    @app.post("/users/<uid>")
+    def create(uid: int, user: User, limit: Annotated[int, Query(ge=1)] = 5) -> str:
+        return f"{uid} {user.name} {limit}"
+
+    assert len(built) == 3  # analysed once at registration: one converter per parameter
+    response = TestClient(app).post("/users/7?limit=2", json={"name": "ann", "age": 3})
+    assert (response.status_code, response.text) == (200, "7 ann 2")
+    assert len(built) == 3  # the first request compiled the binder from those converters
+    spec = app.routes[0].spec
+    assert all(param.converter is not None for param in spec.params)
