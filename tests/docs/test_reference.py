@@ -5,9 +5,9 @@
   to a page that explains the name, so it cannot be the only mention.
 - docs/reference.md has one row per name of ``lcore.__all__``, and none for a name lcore
   does not export.
-- Every relative link of README.md and docs/*.md names a file that exists and, with a
-  ``#anchor``, a heading of that page, slugged as GitHub does (lower case, punctuation
-  dropped, spaces to ``-``, ``-1``, ``-2``, ... for repeated headings).
+- Every relative link of README.md, CHANGELOG.md and docs/*.md names a file that exists
+  and, with a ``#anchor``, a heading of that page, slugged as GitHub does (lower case,
+  punctuation dropped, spaces to ``-``, ``-1``, ``-2``, ... for repeated headings).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 REFERENCE = DOCS / "reference.md"
 TOPICAL = sorted(page for page in DOCS.glob("*.md") if page != REFERENCE)
-PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+PAGES = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted(DOCS.glob("*.md"))]
 PUBLIC = sorted(lcore.__all__)
 
 _HEADING = re.compile(r"^#{1,6} +(.+?)\s*$")
