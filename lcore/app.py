@@ -83,6 +83,9 @@ class Lcore:
         self.debug: bool = False
         self.catchall: bool = True
         self._json_errors = False
+        # Whether dict/list/dataclass results become JSON; kept by reset(), which every
+        # change it depends on (install, uninstall, json.* keys) calls.
+        self._json_results = False
         #: Security schemes for the OpenAPI document (see :meth:`add_security_scheme`).
         self.security_schemes: dict[str, dict[str, Any]] = {}
         #: Security requirements of every operation that sets none of its own.
@@ -428,6 +431,7 @@ class Lcore:
             targets = [self.routes[route]]
         else:
             targets = [route]
+        self._json_results = self._json_enabled()
         for target in targets:
             target.reset()
         for hook in self.hooks["app_reset"]:
@@ -788,7 +792,7 @@ class Lcore:
                 if isinstance(result, HTTPResponse):
                     result.apply(response)
                     result = response.body
-                chunks = result_chunks(result, context, self._json_enabled())
+                chunks = result_chunks(result, context, self._json_results)
                 # The hooks run once: a response that one of them raised replaces the
                 # result without running them again (else a hook that raises would loop).
                 if not hooks_ran:

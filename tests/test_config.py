@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from lcore import ConfigDict, Lcore
+from lcore import ConfigDict, Lcore, TestClient
 from lcore.config import LCORE_KEYS
 
 
@@ -253,3 +253,25 @@ def test_lcore_keys_cover_the_design_keys() -> None:
         "request.max_fields",
         "request.max_json_depth",
     } <= set(LCORE_KEYS)
+
+
+def test_a_request_never_looks_anything_up_in_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The keys the request path needs are mirrored into attributes when they change.
+    app = Lcore()
+    app.config["json.enable"] = True
+    app.hooks.add("after_request", lambda: None)  # forces the general finish
+
+    @app.get("/data")
+    def data() -> dict[str, int]:
+        return {"n": 1}
+
+    client = TestClient(app)
+    assert client.get("/data").json == {"n": 1}
+
+    def no_lookups(*args: Any) -> Any:
+        raise AssertionError(f"config looked up during a request: {args!r}")
+
+    for name in ("get", "__getitem__", "__contains__"):
+        monkeypatch.setattr(ConfigDict, name, no_lookups)
+    assert client.get("/data").json == {"n": 1}
+    assert client.get("/missing").status_code == 404

@@ -10,6 +10,7 @@ draws the same floors.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -201,3 +202,16 @@ def test_the_graph_reader_sees_lazy_imports_and_skips_type_checking(tmp_path: Pa
     modules = {"errors", "app", "http", "routing", "limits", "middleware.probe"}
     found = runtime_imports(probe, modules, root=tmp_path)
     assert found == {"errors", "http", "routing", "limits"}
+
+
+ARCHITECTURE = PACKAGE.parent / "docs" / "architecture.md"
+_FLOOR_ROW = re.compile(r"^\| (\d+) \| ((?:`[\w.]+`(?:, )?)+) \|")
+
+
+def test_architecture_md_draws_these_floors() -> None:
+    drawn: dict[int, set[str]] = {}
+    for line in ARCHITECTURE.read_text(encoding="utf-8").splitlines():
+        row = _FLOOR_ROW.match(line)
+        if row:
+            drawn[int(row.group(1))] = set(re.findall(r"`([\w.]+)`", row.group(2)))
+    assert drawn == dict(enumerate(FLOORS)), "docs/architecture.md's floor table is stale"
