@@ -2,62 +2,18 @@
 standard library's adapters (``base``), and other packages' adapters (``external``).
 
 Import from here (``from lcore.servers import ServerAdapter, run``); the submodules are
-an internal split. ``lcore.run()``, ``Lcore.run()`` and the CLI look ``run`` up on this
-package when called.
+an internal split, and this package re-exports each one's ``__all__``. ``lcore.run()``,
+``Lcore.run()`` and the CLI look ``run`` up on this package when called.
 """
 
 from __future__ import annotations
 
-from .base import (
-    CONNECTION_TIMEOUT,
-    SHUTDOWN_TIMEOUT,
-    CGIServer,
-    ServerAdapter,
-    ServerPackageMissing,
-    WSGIRefServer,
-)
-from .external import (
-    BjoernServer,
-    CherootServer,
-    EventletServer,
-    GeventServer,
-    GunicornServer,
-    MeinheldServer,
-    PasteServer,
-    TornadoServer,
-    TwistedServer,
-    WaitressServer,
-)
-from .serving import (
-    AutoServer,
-    make_adapter,
-    on_shutdown,
-    run,
-    run_shutdown_callbacks,
-    server_names,
-)
+from . import base, external, serving
+from .base import *  # noqa: F403 - the package face: every public name of its parts
+from .external import *  # noqa: F403
+from .serving import *  # noqa: F403
 
-__all__ = [
-    "CONNECTION_TIMEOUT",
-    "SHUTDOWN_TIMEOUT",
-    "AutoServer",
-    "BjoernServer",
-    "CGIServer",
-    "CherootServer",
-    "EventletServer",
-    "GeventServer",
-    "GunicornServer",
-    "MeinheldServer",
-    "PasteServer",
-    "ServerAdapter",
-    "ServerPackageMissing",
-    "TornadoServer",
-    "TwistedServer",
-    "WSGIRefServer",
-    "WaitressServer",
-    "make_adapter",
-    "on_shutdown",
-    "run",
-    "run_shutdown_callbacks",
-    "server_names",
-]
+__all__: list[str] = []
+__all__ += base.__all__
+__all__ += external.__all__
+__all__ += serving.__all__
