@@ -32,7 +32,7 @@ from lcore import (
     response,
     yieldroutes,
 )
-from tests.helpers import call_raw, make_environ
+from tests.raw_wsgi import call_raw, make_environ
 
 LIFECYCLE = (
     "on_request_start",

@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 
 from lcore import Body, Header, Lcore
-from tests.helpers import RawResult, expect_error, expect_json, send
+from tests.raw_wsgi import RawResult, expect_error, expect_json, send
 
 
 class Color(enum.Enum):

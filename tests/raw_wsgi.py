@@ -1,4 +1,5 @@
-"""Test helpers: raw environs and a raw call with a start_response that counts its calls."""
+"""Raw WSGI calls for tests: minimal environs, a call with a start_response that counts
+its calls and checks the PEP 3333 contract, and checks of the one JSON error shape."""
 
 from __future__ import annotations
 
