@@ -48,7 +48,7 @@ def test_wsgi_alias() -> None:
 # -- errors ------------------------------------------------------------------------------------
 
 
-def test_error_handler_return_kinds(app: Lcore) -> None:
+def test_error_handler_return_kinds(app: Lcore, client: TestClient) -> None:
     @app.error(404)
     def not_found(error: HTTPError) -> str:
         return f"custom 404 for {request.path}"
@@ -63,7 +63,6 @@ def test_error_handler_return_kinds(app: Lcore) -> None:
     app.error(418, teapot)
     app.get("/403", callback=lambda: abort(403, "nope"))
     app.get("/418", callback=lambda: abort(418))
-    client = TestClient(app)
     result = client.get("/x")
     assert (result.status_code, result.text) == (404, "custom 404 for /x")
     result = client.get("/403")

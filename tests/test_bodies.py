@@ -63,9 +63,8 @@ def test_str_is_encoded_with_the_response_charset(app: Lcore) -> None:
     assert TestClient(app).get("/").body == b"\xe9"
 
 
-def test_unsupported_result_is_a_500(app: Lcore) -> None:
+def test_unsupported_result_is_a_500(app: Lcore, client: TestClient) -> None:
     app.get("/int", callback=lambda: 42)
-    client = TestClient(app)
     assert client.get("/int").status_code == 500
 
 
@@ -197,12 +196,11 @@ def test_file_object_uses_wsgi_file_wrapper(app: Lcore) -> None:
     assert handle.closed
 
 
-def test_file_object_without_file_wrapper(app: Lcore) -> None:
+def test_file_object_without_file_wrapper(app: Lcore, client: TestClient) -> None:
     handle = io.BytesIO(b"x" * 70000)
     text = io.StringIO("text file")
     app.get("/b", callback=lambda: handle)
     app.get("/t", callback=lambda: text)
-    client = TestClient(app)
     assert client.get("/b").body == b"x" * 70000
     assert handle.closed
     assert client.get("/t").body == b"text file"
@@ -218,7 +216,7 @@ def test_file_object_through_wsgiref_file_wrapper(app: Lcore, tmp_path: Any) -> 
     assert result.body == b"0123456789"
 
 
-def test_http_response_returned_or_raised(app: Lcore) -> None:
+def test_http_response_returned_or_raised(app: Lcore, client: TestClient) -> None:
     @app.get("/ret")
     def ret() -> HTTPResponse:
         response.set_header("X-Before", "1")
@@ -229,7 +227,6 @@ def test_http_response_returned_or_raised(app: Lcore) -> None:
         response.set_cookie("c", "1")
         raise HTTPResponse(b"raised", 202)
 
-    client = TestClient(app)
     result = client.get("/ret")
     assert (result.status_code, result.text) == (201, "made")
     assert result.headers["X-Made"] == "yes"

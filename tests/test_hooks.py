@@ -87,7 +87,7 @@ def test_hooks_on_404_skip_route_hooks(app: Lcore) -> None:
     ]
 
 
-def test_after_request_may_replace_the_response(app: Lcore) -> None:
+def test_after_request_may_replace_the_response(app: Lcore, client: TestClient) -> None:
     @app.get("/")
     def index() -> str:
         return "original"
@@ -97,7 +97,6 @@ def test_after_request_may_replace_the_response(app: Lcore) -> None:
         if request.query.get("swap"):
             raise HTTPResponse("replaced", 202)
 
-    client = TestClient(app)
     assert client.get("/").text == "original"
     swapped = client.get("/?swap=1")
     assert (swapped.status_code, swapped.text) == (202, "replaced")

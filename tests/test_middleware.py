@@ -70,7 +70,7 @@ def test_pre_middleware_short_circuits(app: Lcore, answer: Any, status: int, bod
     assert "handler" not in log
 
 
-def test_pre_middleware_raising_http_response(app: Lcore) -> None:
+def test_pre_middleware_raising_http_response(app: Lcore, client: TestClient) -> None:
     class Deny(Middleware):
         phase = "pre"
 
@@ -81,7 +81,6 @@ def test_pre_middleware_raising_http_response(app: Lcore) -> None:
 
     app.use(Deny())
     app.get("/", callback=lambda: "in")
-    client = TestClient(app)
     assert client.get("/").status_code == 401
     assert client.get("/", headers={"X-Key": "yes"}).text == "in"
 
@@ -100,13 +99,12 @@ def test_post_middleware_transforms_the_result(app: Lcore) -> None:
     assert result.headers["X-Seen"] == "1"
 
 
-def test_middleware_scoped_by_route_regex(app: Lcore) -> None:
+def test_middleware_scoped_by_route_regex(app: Lcore, client: TestClient) -> None:
     log: list[str] = []
     app.use(Recorder(log, "api"), routes=r"/api/")
     app.use(Recorder(log, "pre-api", phase="pre"), routes=re.compile(r"/api/"))
     app.get("/api/x", callback=lambda: "api")
     app.get("/web", callback=lambda: "web")
-    client = TestClient(app)
     client.get("/web")
     assert log == []
     client.get("/api/x")
@@ -114,22 +112,22 @@ def test_middleware_scoped_by_route_regex(app: Lcore) -> None:
     assert app.show_middleware()[0]["routes"] == "/api/"
 
 
-def test_route_skip_by_middleware_name(app: Lcore) -> None:
+def test_route_skip_by_middleware_name(app: Lcore, client: TestClient) -> None:
     log: list[str] = []
     app.use(Recorder(log, "timing", name="timing"))
     app.get("/fast", skip=["timing"], callback=lambda: "fast")
     app.get("/slow", callback=lambda: "slow")
-    client = TestClient(app)
     client.get("/fast")
     assert log == []
     client.get("/slow")
     assert log == ["timing>", "<timing"]
 
 
-def test_middleware_added_after_first_request_is_compiled_in(app: Lcore) -> None:
+def test_middleware_added_after_first_request_is_compiled_in(
+    app: Lcore, client: TestClient
+) -> None:
     log: list[str] = []
     app.get("/", callback=lambda: "ok")
-    client = TestClient(app)
     client.get("/")
     app.use(Recorder(log, "late"))
     app.use(Recorder(log, "late-pre", phase="pre"))
@@ -141,7 +139,7 @@ def test_middleware_added_after_first_request_is_compiled_in(app: Lcore) -> None
     assert log == ["late-pre>", "<late-pre"]
 
 
-def test_middleware_hook_pre_and_post(app: Lcore) -> None:
+def test_middleware_hook_pre_and_post(app: Lcore, client: TestClient) -> None:
     class Guard(MiddlewareHook):
         def pre(self, ctx: RequestContext) -> Any:
             if ctx.request.query.get("deny"):
@@ -153,7 +151,6 @@ def test_middleware_hook_pre_and_post(app: Lcore) -> None:
 
     app.use(Guard())
     app.get("/", callback=lambda: "hi")
-    client = TestClient(app)
     assert client.get("/").text == "hi"
     assert client.get("/?shout=1").text == "hi!"
     assert client.get("/?deny=1").status_code == 403

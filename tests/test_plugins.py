@@ -12,12 +12,11 @@ from lcore import HTTPResponse, JSONPlugin, Lcore, PluginError, Route, RouteRese
 from tests.recorders import CountingPlugin
 
 
-def test_plugin_setup_apply_once_and_close(app: Lcore) -> None:
+def test_plugin_setup_apply_once_and_close(app: Lcore, client: TestClient) -> None:
     plugin = CountingPlugin()
     assert app.install(plugin) is plugin
     assert plugin.setups == [app]
     app.get("/a", callback=lambda: "a")
-    client = TestClient(app)
     assert client.get("/a").text == "[a]"
     assert client.get("/a").text == "[a]"
     assert plugin.applied == ["/a"]  # compiled once, not per request
@@ -48,12 +47,11 @@ def test_app_close_closes_plugins(app: Lcore) -> None:
 
 
 @pytest.mark.parametrize("skip", ["counting", CountingPlugin, "instance", True])
-def test_route_skips_plugins(app: Lcore, skip: Any) -> None:
+def test_route_skips_plugins(app: Lcore, client: TestClient, skip: Any) -> None:
     plugin = app.install(CountingPlugin())
     skip = plugin if skip == "instance" else skip
     app.get("/raw", skip=[skip], callback=lambda: "raw")
     app.get("/wrapped", callback=lambda: "w")
-    client = TestClient(app)
     assert client.get("/raw").text == "raw"
     assert client.get("/wrapped").text == "[w]"
 
@@ -65,7 +63,7 @@ def test_skip_true_also_skips_json(app: Lcore) -> None:
     assert route.all_plugins() == []
 
 
-def test_plain_callable_plugin_and_route_apply(app: Lcore) -> None:
+def test_plain_callable_plugin_and_route_apply(app: Lcore, client: TestClient) -> None:
     def exclaim(callback: Callable[..., Any]) -> Callable[..., Any]:
         return lambda *a, **k: callback(*a, **k) + "!"
 
@@ -75,7 +73,6 @@ def test_plain_callable_plugin_and_route_apply(app: Lcore) -> None:
     app.install(exclaim)
     app.get("/a", apply=question, callback=lambda: "a")
     app.get("/b", apply=[question, question], callback=lambda: "b")
-    client = TestClient(app)
     # Route plugins run inside app plugins: outermost last.
     assert client.get("/a").text == "a?!"
     assert client.get("/b").text == "b??!"
@@ -128,7 +125,7 @@ def test_route_reset_from_apply_rebuilds(app: Lcore) -> None:
     assert plugin.calls == 2
 
 
-def test_json_plugin_custom_dumps_and_http_response_body(app: Lcore) -> None:
+def test_json_plugin_custom_dumps_and_http_response_body(app: Lcore, client: TestClient) -> None:
     app.uninstall("json")
     app.install(JSONPlugin(json_dumps=lambda value: "custom"))
 
@@ -140,7 +137,6 @@ def test_json_plugin_custom_dumps_and_http_response_body(app: Lcore) -> None:
     def r() -> HTTPResponse:
         return HTTPResponse({"b": 2}, 201)
 
-    client = TestClient(app)
     assert client.get("/d").text == "custom"
     result = client.get("/r")
     assert (result.status_code, result.text) == (201, "custom")
@@ -153,11 +149,10 @@ def test_without_json_plugin_a_dict_is_a_500(app: Lcore) -> None:
     assert TestClient(app).get("/d").status_code == 500
 
 
-def test_json_enable_false_turns_conversion_off(app: Lcore) -> None:
+def test_json_enable_false_turns_conversion_off(app: Lcore, client: TestClient) -> None:
     app.config["json.enable"] = False
     app.get("/d", callback=lambda: {"a": 1})
     app.get("/s", callback=lambda: "still text")
-    client = TestClient(app)
     assert client.get("/d").status_code == 500
     assert client.get("/s").text == "still text"
 

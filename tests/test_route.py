@@ -47,11 +47,10 @@ def test_route_introspection(app: Lcore) -> None:
     assert repr(route) == "<Route GET '/r/<a>' -> handler>"
 
 
-def test_reset_one_route_by_object_or_index(app: Lcore) -> None:
+def test_reset_one_route_by_object_or_index(app: Lcore, client: TestClient) -> None:
     plugin = app.install(CountingPlugin())
     app.get("/a", callback=lambda: "a")
     app.get("/b", callback=lambda: "b")
-    client = TestClient(app)
     client.get("/a")
     client.get("/b")
     app.reset(0)
@@ -120,11 +119,10 @@ def make_sub(log: list[str]) -> Lcore:
     return sub
 
 
-def test_mount_lcore_sub_app_routes(app: Lcore) -> None:
+def test_mount_lcore_sub_app_routes(app: Lcore, client: TestClient) -> None:
     log: list[str] = []
     sub = make_sub(log)
     app.mount("/sub/", sub)
-    client = TestClient(app)
     assert client.get("/sub/").text == "sub index"
     assert client.get("/sub/item/4").json == {"id": 4}
     assert client.get("/sub").status_code == 404
@@ -132,14 +130,15 @@ def test_mount_lcore_sub_app_routes(app: Lcore) -> None:
     assert app.router.build("item", id=5) == "/sub/item/5"
 
 
-def test_mount_sub_app_hooks_and_middleware_only_for_its_routes(app: Lcore) -> None:
+def test_mount_sub_app_hooks_and_middleware_only_for_its_routes(
+    app: Lcore, client: TestClient
+) -> None:
     log: list[str] = []
     sub = make_sub(log)
     parent_log: list[str] = []
     app.use(Recorder(parent_log, "parent-post"))
     app.mount("/sub", sub)
     app.get("/own", callback=lambda: "own")
-    client = TestClient(app)
     assert client.get("/own").text == "own"
     assert log == []
     assert parent_log == ["parent-post>", "<parent-post"]
@@ -172,18 +171,17 @@ def test_mount_runs_parent_hooks_for_sub_routes(app: Lcore) -> None:
     assert log == list(LIFECYCLE)
 
 
-def test_mount_sub_app_pre_middleware_can_short_circuit(app: Lcore) -> None:
+def test_mount_sub_app_pre_middleware_can_short_circuit(app: Lcore, client: TestClient) -> None:
     sub = Lcore()
     sub.use(Recorder([], "deny", phase="pre", answer=HTTPResponse("no", 403)))
     sub.get("/x", callback=lambda: "x")
     app.mount("/s", sub)
     app.get("/x", callback=lambda: "parent x")
-    client = TestClient(app)
     assert client.get("/s/x").status_code == 403
     assert client.get("/x").text == "parent x"
 
 
-def test_mount_module_hooks(app: Lcore) -> None:
+def test_mount_module_hooks(app: Lcore, client: TestClient) -> None:
     mounted: list[tuple[str, Lcore]] = []
     requests: list[tuple[str, str]] = []
     app.add_hook("on_module_mount", lambda prefix, sub: mounted.append((prefix, sub)))
@@ -193,7 +191,6 @@ def test_mount_module_hooks(app: Lcore) -> None:
     sub = make_sub([])
     app.mount("/m/", sub)
     app.get("/top", callback=lambda: "t")
-    client = TestClient(app)
     client.get("/top")
     client.get("/m/item/2")
     assert mounted == [("/m/", sub)]
@@ -201,7 +198,7 @@ def test_mount_module_hooks(app: Lcore) -> None:
     assert sub.config["_mount.prefix"] == "/m/"
 
 
-def test_mount_sub_app_error_handler_and_context(app: Lcore) -> None:
+def test_mount_sub_app_error_handler_and_context(app: Lcore, client: TestClient) -> None:
     sub = Lcore()
 
     @sub.error(409)
@@ -217,31 +214,28 @@ def test_mount_sub_app_error_handler_and_context(app: Lcore) -> None:
         return f"{ctx.route.rule if ctx.route else None} {request.path}"
 
     app.mount("/s", sub)
-    client = TestClient(app)
     result = client.get("/s/fail")
     assert (result.status_code, result.text) == (409, "sub handled: clash")
     assert client.get("/s/who").text == "/s/who /s/who"
 
 
-def test_mount_sub_app_twice_and_its_plugins(app: Lcore) -> None:
+def test_mount_sub_app_twice_and_its_plugins(app: Lcore, client: TestClient) -> None:
     sub = Lcore()
     sub.install(CountingPlugin())
     sub.get("/p", callback=lambda: "p")
     app.mount("/one", sub)
     app.mount("/two/", sub)
     app.get("/p", callback=lambda: "parent")
-    client = TestClient(app)
     assert client.get("/one/p").text == "[p]"
     assert client.get("/two/p").text == "[p]"
     assert client.get("/p").text == "parent"
 
 
-def test_mounted_route_is_compiled_once(app: Lcore) -> None:
+def test_mounted_route_is_compiled_once(app: Lcore, client: TestClient) -> None:
     sub = Lcore()
     plugin = sub.install(CountingPlugin())
     sub.get("/p", callback=lambda: "p")
     app.mount("/one", sub)
-    client = TestClient(app)
     for _ in range(3):
         assert client.get("/one/p").text == "[p]"
     assert plugin.applied == ["/p"]
@@ -258,9 +252,8 @@ def wsgi_echo(environ: dict[str, Any], start_response: Any) -> Any:
     return [body.encode()]
 
 
-def test_mount_plain_wsgi_app(app: Lcore) -> None:
+def test_mount_plain_wsgi_app(app: Lcore, client: TestClient) -> None:
     app.mount("/legacy", wsgi_echo)
-    client = TestClient(app)
     result = client.get("/legacy/a/b")
     assert result.status_code == 201
     assert result.text == "/legacy|/a/b|GET"
