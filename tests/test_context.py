@@ -21,7 +21,7 @@ from lcore import (
     response,
 )
 from lcore.context import bind_context, current_context, unbind_context
-from tests.helpers import make_environ
+from tests.raw_wsgi import make_environ
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from lcore.converters import (
     is_typeddict,
     unwrap_annotated,
 )
-from tests.helpers import Color, Level
+from tests.enums import Color, Level
 
 
 @dataclasses.dataclass

@@ -19,7 +19,7 @@ import pytest
 
 from lcore import Body, Cookie, Header, HTTPResponse, Lcore, Path, Query, TestClient
 from lcore.params import ParamSpec, analyze_handler, compile_binder, parse_docstring
-from tests.helpers import Color, Level
+from tests.enums import Color, Level
 
 EMPTY = inspect.Parameter.empty
 

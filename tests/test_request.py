@@ -9,7 +9,7 @@ import pytest
 
 from lcore import ClientError, FormsDict, Lcore, Request, TestClient, request, response
 from lcore.security import sign_cookie
-from tests.helpers import make_environ
+from tests.raw_wsgi import make_environ
 
 
 def make_request(path: str = "/", app: Lcore | None = None, **extra: Any) -> Request:

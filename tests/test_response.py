@@ -20,7 +20,7 @@ from lcore import (
     request,
     response,
 )
-from tests.helpers import call_raw, make_environ
+from tests.raw_wsgi import call_raw, make_environ
 
 # -- status ------------------------------------------------------------------------------
 

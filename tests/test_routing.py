@@ -16,7 +16,7 @@ from lcore import (
     TestClient,
 )
 from lcore.routing import MatchFailure
-from tests.helpers import assert_error_shape, call_raw, make_environ
+from tests.raw_wsgi import assert_error_shape, call_raw, make_environ
 
 # -- the router on its own -----------------------------------------------------------------
 

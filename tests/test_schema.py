@@ -30,6 +30,7 @@ from lcore.schema import (
     json_value,
     nullable,
 )
+from tests.enums import Color, Level
 
 COMPONENT_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -53,18 +54,6 @@ def plain(tp: Any) -> dict[str, Any]:
 
 
 # -- types used below (module level: annotations are resolved from here) ---------------
-
-
-class Color(enum.Enum):
-    """A primary colour."""
-
-    RED = "red"
-    BLUE = "blue"
-
-
-class Level(enum.IntEnum):
-    LOW = 1
-    HIGH = 2
 
 
 class Mixed(enum.Enum):

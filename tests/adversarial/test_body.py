@@ -7,7 +7,7 @@ import io
 import pytest
 
 from lcore import Lcore
-from tests.helpers import RawResult, expect_error, expect_json, send
+from tests.raw_wsgi import RawResult, expect_error, expect_json, send
 
 # -- Content-Length ----------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lcore import Lcore
-from tests.helpers import expect_json, send
+from tests.raw_wsgi import expect_json, send
 
 
 @pytest.mark.parametrize(

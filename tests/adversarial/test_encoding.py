@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lcore import Lcore
-from tests.helpers import expect_error, expect_json, send
+from tests.raw_wsgi import expect_error, expect_json, send
 
 # WSGI carries the raw bytes of the path and query as latin-1 text (PEP 3333).
 NOT_UTF8 = [

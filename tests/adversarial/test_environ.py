@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from lcore import Lcore
-from tests.helpers import call_raw, expect_error, expect_json, send
+from tests.raw_wsgi import call_raw, expect_error, expect_json, send
 
 
 def test_path_info_without_leading_slash(target: Lcore) -> None:

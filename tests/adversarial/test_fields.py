@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lcore import Lcore
-from tests.helpers import RawResult, expect_error, expect_json, send
+from tests.raw_wsgi import RawResult, expect_error, expect_json, send
 
 
 def many(count: int) -> str:

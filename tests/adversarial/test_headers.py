@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from lcore import Lcore, response
-from tests.helpers import expect_error, send
+from tests.raw_wsgi import expect_error, send
 
 
 @pytest.mark.parametrize(

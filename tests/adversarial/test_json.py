@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lcore import Lcore
-from tests.helpers import RawResult, expect_error, expect_json, send
+from tests.raw_wsgi import RawResult, expect_error, expect_json, send
 
 
 def post_json(target: Lcore, body: bytes, content_type: str = "application/json") -> RawResult:

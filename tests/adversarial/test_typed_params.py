@@ -4,7 +4,6 @@ deep and large bodies. Each case pins the status and the error type (and never a
 from __future__ import annotations
 
 import dataclasses
-import enum
 import sys
 from datetime import date
 from typing import Annotated, Any
@@ -13,12 +12,8 @@ from uuid import UUID
 import pytest
 
 from lcore import Body, Header, Lcore
-from tests.helpers import RawResult, expect_error, expect_json, send
-
-
-class Color(enum.Enum):
-    RED = "red"
-    BLUE = "blue"
+from tests.enums import Color
+from tests.raw_wsgi import RawResult, expect_error, expect_json, send
 
 
 @dataclasses.dataclass

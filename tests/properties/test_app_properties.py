@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from lcore import Lcore, request
 from lcore.errors import ClientError
 from lcore.jsonutil import load_json_body
-from tests.helpers import call_raw, make_environ
+from tests.raw_wsgi import call_raw, make_environ
 
 
 def reader_app() -> Lcore:

@@ -4,7 +4,6 @@ instance; and the JSON produced validates against lcore's JSON Schema for the ty
 from __future__ import annotations
 
 import dataclasses
-import enum
 import json
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
@@ -18,17 +17,7 @@ from hypothesis import strategies as st
 
 from lcore.converters import build_converter
 from lcore.jsonutil import json_dumps, json_loads
-
-
-class Color(enum.Enum):
-    RED = "red"
-    BLUE = "blue"
-
-
-class Level(enum.IntEnum):
-    LOW = 1
-    HIGH = 2
-
+from tests.enums import Color, Level
 
 Shape = tuple[Any, st.SearchStrategy[Any]]
 """An annotation and a strategy for its values."""

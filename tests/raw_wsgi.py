@@ -1,8 +1,8 @@
-"""Test helpers: raw environs and a raw call with a start_response that counts its calls."""
+"""Raw WSGI calls for tests: minimal environs, a call with a start_response that counts
+its calls and checks the PEP 3333 contract, and checks of the one JSON error shape."""
 
 from __future__ import annotations
 
-import enum
 import io
 import sys
 from collections.abc import Iterable
@@ -135,17 +135,3 @@ def expect_json(result: RawResult, status: int = 200) -> Any:
 
     assert result.status_code == status, result.body
     return json.loads(result.body)
-
-
-class Color(enum.Enum):
-    """A str-valued enum for the typed-parameter tests."""
-
-    RED = "red"
-    BLUE = "blue"
-
-
-class Level(enum.IntEnum):
-    """An int-valued enum for the typed-parameter tests."""
-
-    LOW = 1
-    HIGH = 2
