@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -128,7 +129,9 @@ def uninstall(plugin: Any) -> list[Any]:
     return default_app().uninstall(plugin)
 
 
-def use(middleware: Middleware, routes: str | None = None, order: int | None = None) -> Middleware:
+def use(
+    middleware: Middleware, routes: str | re.Pattern[str] | None = None, order: int | None = None
+) -> Middleware:
     """``default_app().use(...)``."""
     return default_app().use(middleware, routes, order)
 

@@ -126,8 +126,8 @@ def marker_of(metadata: Iterable[Any]) -> Param | None:
 
 
 def constraints_of(metadata: Iterable[Any]) -> Constraints:
-    """The bounds declared among ``Annotated`` metadata (a marker's, or a bare
-    ``Constraints``); :data:`NO_CONSTRAINTS`, which is false, when there are none."""
+    """The bounds of the first marker among ``Annotated`` metadata (any object with a
+    ``constraints`` attribute); :data:`NO_CONSTRAINTS`, which is false, when none."""
     for item in metadata:
         found = getattr(item, "constraints", None)
         if isinstance(found, Constraints):

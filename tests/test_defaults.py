@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -178,6 +179,17 @@ def test_use_shortcut(top: Lcore) -> None:
     ]
     top.get("/api/x", callback=lambda: "x")
     TestClient(top).get("/api/x")
+    assert log == ["mw>", "<mw"]
+
+
+def test_use_shortcut_takes_a_compiled_pattern_too(top: Lcore) -> None:
+    log: list[str] = []
+    lcore.use(Recorder(log, "mw"), routes=re.compile(r"/api/"))
+    top.get("/api/x", callback=lambda: "x")
+    top.get("/other", callback=lambda: "o")
+    client = TestClient(top)
+    client.get("/other")
+    client.get("/api/x")
     assert log == ["mw>", "<mw"]
 
 

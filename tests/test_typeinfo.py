@@ -201,10 +201,140 @@ def test_a_typeddict_value_is_not_a_typeddict_class() -> None:
 # -- one reader -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", typeinfo.__all__)
-def test_params_converters_and_schema_share_typeinfo_objects(name: str) -> None:
-    # A second copy of Constraints would make isinstance() checks miss declared bounds.
-    assert getattr(params, name) is getattr(typeinfo, name)
-    assert getattr(converters, name) is getattr(typeinfo, name)
-    if name != "NO_CONSTRAINTS":  # schema never needs the empty value
-        assert getattr(schema, name) is getattr(typeinfo, name)
+@pytest.mark.parametrize("module", [params, converters, schema])
+def test_modules_that_name_typeinfo_objects_share_them(module: Any) -> None:
+    # A second copy of Constraints or Param would make isinstance() checks miss bounds.
+    shared = [name for name in typeinfo.__all__ if hasattr(module, name)]
+    assert shared, module
+    for name in shared:
+        assert getattr(module, name) is getattr(typeinfo, name), name
+
+
+def test_schema_reads_annotations_only_through_typeinfo() -> None:
+    assert not hasattr(schema, "params") and not hasattr(schema, "converters")
+
+
+# -- markers and bounds among metadata ------------------------------------------------------
+
+
+def test_marker_of_finds_the_first_param_marker() -> None:
+    first, second = Query(alias="a"), Header()
+    assert typeinfo.marker_of(("doc", first, second)) is first
+    assert typeinfo.marker_of(("doc", 3)) is None
+    assert typeinfo.marker_of(()) is None
+
+
+def test_constraints_of_reads_the_first_marker_with_bounds() -> None:
+    marker = Query(max_length=3)
+    assert typeinfo.constraints_of(("doc", Constraints(ge=1), marker)) is marker.constraints
+    assert typeinfo.constraints_of((marker, Cookie(ge=2))) == Constraints(max_length=3)
+    found = typeinfo.constraints_of(("doc",))
+    assert found is NO_CONSTRAINTS and not found
+
+
+# -- shapes -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tp", "union", "optional", "stripped"),
+    [
+        (int, False, False, int),
+        (int | None, True, True, int),
+        (Optional[str], True, True, str),  # noqa: UP045 - the typing spelling is the point
+        (int | str, True, False, int | str),
+        (int | str | None, True, True, int | str | None),
+        (list[int] | None, True, True, list[int]),
+    ],
+)
+def test_union_optional_and_strip(tp: Any, union: bool, optional: bool, stripped: Any) -> None:
+    assert typeinfo.is_union(tp) is union
+    assert typeinfo.is_optional(tp) is optional
+    assert typeinfo.strip_optional(tp) == stripped
+
+
+@pytest.mark.parametrize(
+    ("tp", "expected"),
+    [
+        (list[int], True),
+        (list[int] | None, True),
+        (tuple[str, ...], True),
+        (set[str], True),
+        (frozenset[int], True),
+        (typing.Sequence[int], True),
+        (int, False),
+        (str, False),
+        (dict[str, int], False),
+    ],
+)
+def test_is_list_type(tp: Any, expected: bool) -> None:
+    assert typeinfo.is_list_type(tp) is expected
+
+
+@pytest.mark.parametrize(
+    ("tp", "expected"),
+    [
+        (Point, True),
+        (Point | None, True),
+        (list[Point], True),
+        (Movie, True),
+        (list[Movie], True),
+        (dict, True),
+        (dict[str, int], True),
+        (Annotated[Point, Body()], True),
+        (int, False),
+        (list[int], False),
+        (Point(1, 2), False),
+        (str | None, False),
+    ],
+)
+def test_is_model_is_what_a_body_reads(tp: Any, expected: bool) -> None:
+    assert typeinfo.is_model(tp) is expected
+
+
+def test_is_dataclass_type_wants_the_class() -> None:
+    assert typeinfo.is_dataclass_type(Point)
+    assert not typeinfo.is_dataclass_type(Point(1, 2))
+    assert not typeinfo.is_dataclass_type(Movie)
+
+
+# -- model fields -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Order:
+    item: str
+    count: Annotated[int, Query(ge=1)] = 1
+    tags: list[str] = dataclasses.field(default_factory=list)
+    total: float = dataclasses.field(init=False, default=0.0)
+
+
+def test_model_fields_of_a_dataclass() -> None:
+    fields = {f.name: f for f in typeinfo.model_fields(Order)}
+    assert list(fields) == ["item", "count", "tags", "total"]
+    assert fields["item"].required and fields["item"].default is dataclasses.MISSING
+    assert not fields["count"].required and fields["count"].default == 1
+    assert typeinfo.unwrap_annotated(fields["count"].annotation)[0] is int  # metadata kept
+    assert fields["tags"].default_factory is list and not fields["tags"].required
+    assert not fields["total"].init and not fields["total"].required
+
+
+def test_model_fields_of_typeddicts_follow_required_and_not_required() -> None:
+    def required(tp: type[Any]) -> dict[str, bool]:
+        return {f.name: f.required for f in typeinfo.model_fields(tp)}
+
+    assert required(Movie) == {"title": True, "year": True}
+    assert required(Draft) == {"title": False}
+    assert required(Release) == {"title": True, "year": True, "studio": False}
+    assert required(Mixed) == {"title": True, "year": False}
+    release = {f.name: f.annotation for f in typeinfo.model_fields(Release)}
+    assert release["studio"] is str  # the NotRequired wrapper is removed
+
+
+def test_model_fields_refuses_other_types() -> None:
+    with pytest.raises(TypeError, match="neither a dataclass nor a TypedDict"):
+        typeinfo.model_fields(int)
+
+
+def test_required_wrappers_map_each_wrapper_to_its_meaning() -> None:
+    wrappers = typeinfo.required_wrappers()
+    assert wrappers[Required] is True and wrappers[NotRequired] is False
