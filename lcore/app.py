@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from ._wsgi import StartResponse, WSGIApp, WSGIEnviron
 from .bodies import StreamedBody, call_wsgi, close_body, result_chunks
 from .config import LCORE_KEYS, ConfigDict
-from .context import RequestContext, _current
+from .context import RequestContext, context_var
 from .errors import (
     HTTP_CODES,
     ClientError,
@@ -299,7 +299,7 @@ class Lcore:
         Raises:
             RouteBuildError: Unknown route or missing wildcard value.
         """
-        context = _current.get()
+        context = context_var.get()
         script = context.request.script_name if context is not None else "/"
         location = self.router.build(routename, **kargs)
         return script.rstrip("/") + "/" + location.lstrip("/")
@@ -358,7 +358,7 @@ class Lcore:
         segments = len(prefix.strip("/").split("/"))
 
         def mountpoint() -> HTTPResponse:
-            context = _current.get()
+            context = context_var.get()
             assert context is not None
             environ = dict(context.request.environ)
             try:
@@ -589,7 +589,7 @@ class Lcore:
     def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
         """Handle one request (PEP 3333)."""
         context = RequestContext(Request(environ, self), Response(), self)
-        token = _current.set(context)
+        token = context_var.set(context)
         started = False
         body: Iterable[bytes] = ()
         try:
@@ -622,7 +622,7 @@ class Lcore:
             body = ()
             return self._panic(environ, start_response)
         finally:
-            _current.reset(token)
+            context_var.reset(token)
             if context._cleanups is not None and not isinstance(body, StreamedBody):
                 context.close()
 
@@ -740,7 +740,7 @@ class Lcore:
             error.body = json_dumps(payload).encode()
             error.content_type = "application/json"
         else:
-            context = _current.get()
+            context = context_var.get()
             url = context.request.environ.get("PATH_INFO", "/") if context else "/"
             error.body = render_error_html(
                 error.status_line,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ._wsgi import WSGIApp, WSGIEnviron
-from .context import RequestContext, _current
+from .context import RequestContext, context_var
 from .jsonutil import json_dumps
 from .plugins import is_json_value
 from .response import HTTPResponse
@@ -34,11 +34,11 @@ class StreamedBody:
         return self
 
     def __next__(self) -> bytes:
-        token = _current.set(self._context)
+        token = context_var.set(self._context)
         try:
             return next(self._iterator)
         finally:
-            _current.reset(token)
+            context_var.reset(token)
 
     def close(self) -> None:
         self._close()

@@ -26,6 +26,7 @@ __all__ = [
     "LocalResponse",
     "RequestContext",
     "bind_context",
+    "context_var",
     "ctx",
     "current_context",
     "redirect",
@@ -34,7 +35,10 @@ __all__ = [
     "unbind_context",
 ]
 
-_current: ContextVar[RequestContext | None] = ContextVar("lcore.context", default=None)
+#: The context of the request being handled in this thread, greenlet or task (``None``
+#: outside a request). ``Lcore.__call__`` sets and resets it; read it through
+#: :func:`current_context` or the proxies unless a hot path needs the raw variable.
+context_var: ContextVar[RequestContext | None] = ContextVar("lcore.context", default=None)
 
 
 class RequestContext:
@@ -110,7 +114,7 @@ def current_context() -> RequestContext:
     Raises:
         RuntimeError: Called outside a request.
     """
-    context = _current.get()
+    context = context_var.get()
     if context is None:
         raise RuntimeError(
             "lcore's request/response/ctx were used outside of a request: they are bound"
@@ -149,12 +153,12 @@ def redirect(url: str, code: int | None = None) -> NoReturn:
 
 def bind_context(context: RequestContext) -> Token[RequestContext | None]:
     """Make ``context`` current; pass the token to :func:`unbind_context`."""
-    return _current.set(context)
+    return context_var.set(context)
 
 
 def unbind_context(token: Token[RequestContext | None]) -> None:
     """Restore the context that was current before :func:`bind_context`."""
-    _current.reset(token)
+    context_var.reset(token)
 
 
 class LocalContext:
@@ -172,7 +176,7 @@ class LocalContext:
         delattr(current_context(), name)
 
     def __repr__(self) -> str:
-        context = _current.get()
+        context = context_var.get()
         return "<ctx unbound>" if context is None else f"<ctx of {context.request!r}>"
 
 
@@ -203,7 +207,7 @@ class LocalRequest:
         return len(current_context().request)
 
     def __repr__(self) -> str:
-        context = _current.get()
+        context = context_var.get()
         return "<request unbound>" if context is None else repr(context.request)
 
 
@@ -231,7 +235,7 @@ class LocalResponse:
         return key in current_context().response
 
     def __repr__(self) -> str:
-        context = _current.get()
+        context = context_var.get()
         return "<response unbound>" if context is None else repr(context.response)
 
 

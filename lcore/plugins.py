@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .context import _current
+from .context import context_var
 from .jsonutil import json_dumps
 from .response import HTTPResponse
 
@@ -73,7 +73,7 @@ class JSONPlugin:
             if kind is str or kind is bytes:
                 return result
             if kind is dict or kind is list or is_json_value(result):
-                context = _current.get()
+                context = context_var.get()
                 if context is not None:
                     response = context.response
                     if response._headers is None:

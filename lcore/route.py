@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .concurrency import run_coroutine
-from .context import RequestContext, _current
+from .context import RequestContext, context_var
 from .errors import PluginError
 from .http import path_shift
 from .middleware.base import NextHandler
@@ -204,7 +204,7 @@ def _bound_callback(callback: Callable[..., Any], binder: Binder) -> Callable[..
     """Call ``callback`` with the parameters the binder reads from the request."""
 
     def call_bound(**url_args: Any) -> Any:
-        context = _current.get()
+        context = context_var.get()
         assert context is not None
         return callback(**binder(context.request, url_args))
 
@@ -216,7 +216,7 @@ def _with_status(callback: Callable[..., Any], status: int) -> Callable[..., Any
 
     def call_with_status(*args: Any, **kwargs: Any) -> Any:
         result = callback(*args, **kwargs)
-        context = _current.get()
+        context = context_var.get()
         if context is not None and not isinstance(result, HTTPResponse):
             context.response.status = status
         return result

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from lcore import Lcore, TestClient
-from lcore.context import _current
+from lcore.context import context_var
 
 
 @pytest.fixture
@@ -29,12 +29,12 @@ def client(app: Lcore) -> TestClient:
 def no_context_leak() -> Iterator[None]:
     """Fail a test that leaves a request context bound once it is over."""
     yield
-    leaked = _current.get()
+    leaked = context_var.get()
     if leaked is not None:
         # Unbind it so the tests after this one start clean and fail only for themselves.
-        _current.set(None)
+        context_var.set(None)
     assert leaked is None, (
         f"the test left a request context bound ({leaked!r} for {leaked.request!r}):"
         " a bind_context() with no unbind_context(), or a path through lcore that sets"
-        " lcore.context._current and never resets it"
+        " lcore.context.context_var and never resets it"
     )
