@@ -14,10 +14,10 @@ import itertools
 import math
 import re
 import typing
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Literal, get_args, get_origin
+from typing import Any
 from uuid import UUID
 
 from .errors import ErrorDetail
@@ -25,11 +25,11 @@ from .scalars import MAX_NUMBER_TEXT, parse_bool, parse_decimal, parse_float, pa
 from .typeinfo import (
     NO_CONSTRAINTS,
     Constraints,
+    Shape,
     constraints_of,
-    is_dataclass_type,
     is_typeddict,
-    is_union,
     model_fields,
+    shape_of,
     unwrap_annotated,
 )
 
@@ -480,62 +480,42 @@ def _union(options: list[Converter]) -> Converter:
 
 
 def _build(tp: Any, text: bool, cache: dict[Any, Converter]) -> Converter:
-    tp, metadata = unwrap_annotated(tp)
-    rules = constraints_of(metadata)
-    converter = _build_plain(tp, text, cache)
+    shape = shape_of(tp)
+    converter = _build_shape(shape, text, cache)
+    rules = constraints_of(shape.metadata)
     return _constrained(converter, rules) if rules else converter
 
 
-def _build_plain(tp: Any, text: bool, cache: dict[Any, Converter]) -> Converter:
-    if tp is Any or tp is object:
+def _build_shape(shape: Shape, text: bool, cache: dict[Any, Converter]) -> Converter:
+    kind, args = shape.kind, shape.args
+    if kind == "any":
         return _identity
-    scalars = _SCALARS_TEXT if text else _SCALARS_JSON
-    found = scalars.get(tp)
-    if found is not None:
-        return found
-    origin = get_origin(tp)
-    if is_union(tp):
-        args: list[Any] = [a for a in get_args(tp) if a is not type(None)]
-        inner = (
-            _build(args[0], text, cache)
-            if len(args) == 1
-            else _union([_build(a, text, cache) for a in args])
-        )
-        return _optional(inner) if len(args) < len(get_args(tp)) else inner
-    if origin is Literal:
-        return _literal_converter(get_args(tp))
-    if origin is tuple and get_args(tp) and get_args(tp)[-1] is not Ellipsis:
-        return _fixed_tuple_converter([_build(a, text, cache) for a in get_args(tp)])
-    if origin in (list, tuple, set, frozenset, Sequence):
-        args = list(get_args(tp))
-        item = _build(args[0], text, cache) if args else _identity
-        container: type[Any] = list if origin is Sequence else origin
-        return _list_converter(item, container)
-    if origin in (dict, Mapping):
-        args = list(get_args(tp))
-        return _dict_converter(_build(args[1], text, cache) if len(args) == 2 else _identity)
-    if isinstance(tp, type):
-        cls: type[Any] = tp
-        found_class = _build_class(cls, cache)
-        if found_class is not None:
-            return found_class
-    raise TypeError(f"lcore cannot validate values of type {tp!r}")
-
-
-def _build_class(tp: type[Any], cache: dict[Any, Converter]) -> Converter | None:
-    if tp in cache:
-        return cache[tp]
-    if issubclass(tp, enum.Enum):
-        return _enum_converter(tp)
-    if is_dataclass_type(tp):
-        return _model_fields_converter(tp, cache, lambda values: tp(**values))
-    if is_typeddict(tp):
-        return _model_fields_converter(tp, cache, dict)
-    if tp is list:
-        return _list_converter(_identity, list)
-    if tp is dict:
-        return _dict_converter(_identity)
-    return None
+    if kind == "class":
+        found = (_SCALARS_TEXT if text else _SCALARS_JSON).get(shape.tp)
+        if found is not None:
+            return found
+    elif kind == "union":
+        options = [_build(a, text, cache) for a in args]
+        inner = options[0] if len(options) == 1 else _union(options)
+        return _optional(inner) if shape.optional else inner
+    elif kind == "literal":
+        return _literal_converter(args)
+    elif kind == "tuple":
+        return _fixed_tuple_converter([_build(a, text, cache) for a in args])
+    elif kind == "list":
+        return _list_converter(_build(args[0], text, cache) if args else _identity, shape.container)
+    elif kind == "dict":
+        return _dict_converter(_build(args[0], text, cache) if args else _identity)
+    elif kind == "enum":
+        return _enum_converter(shape.tp)
+    elif kind in ("dataclass", "typeddict"):
+        model: type[Any] = shape.tp
+        if model in cache:  # a recursive model: its placeholder, filled once built
+            return cache[model]
+        if kind == "typeddict":
+            return _model_fields_converter(model, cache, dict)
+        return _model_fields_converter(model, cache, lambda values: model(**values))
+    raise TypeError(f"lcore cannot validate values of type {shape.tp!r}")
 
 
 def _identity(value: Any) -> Any:

@@ -10,15 +10,15 @@ from __future__ import annotations
 import copy
 import inspect
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import HTTP_CODES
 from .params import HandlerSpec, ParamSpec
 from .response import HTTPResponse
 from .schema import NOT_JSON, SchemaRegistry, json_value, set_default
-from .typeinfo import is_dataclass_type, is_typeddict, is_union, parse_docstring, unwrap_annotated
+from .typeinfo import parse_docstring, shape_of
 
 if TYPE_CHECKING:
     from .app import Lcore
@@ -590,16 +590,12 @@ def _security_requirements(security: object) -> list[dict[str, Any]]:
 
 def _is_json_result(tp: Any) -> bool:
     """Whether a handler returning ``tp`` answers with JSON (dicts, lists, dataclasses)."""
-    tp = unwrap_annotated(tp)[0]
-    origin = get_origin(tp)
-    if is_union(tp):
-        options = [a for a in get_args(tp) if a is not type(None)]
-        return bool(options) and all(_is_json_result(a) for a in options)
-    if origin is not None:
-        return origin in (list, dict, Mapping, Sequence)
-    if isinstance(tp, type):
-        return tp in (list, dict) or is_typeddict(tp) or is_dataclass_type(tp)
-    return False
+    shape = shape_of(tp)
+    if shape.kind == "union":
+        return bool(shape.args) and all(_is_json_result(a) for a in shape.args)
+    if shape.kind in ("dict", "dataclass", "typeddict"):
+        return True
+    return shape.kind == "list" and shape.container is list
 
 
 def _reason(code: object) -> str:

@@ -11,23 +11,22 @@ import dataclasses
 import enum
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, get_origin
 from uuid import UUID
 
 from .jsonutil import json_default
 from .typeinfo import (
     Constraints,
     FieldInfo,
+    Shape,
     constraints_of,
-    is_dataclass_type,
-    is_typeddict,
-    is_union,
     marker_of,
     model_fields,
     parse_docstring,
+    shape_of,
     unwrap_annotated,
 )
 
@@ -65,7 +64,6 @@ _SCALARS: dict[Any, dict[str, Any]] = {
     time: {"type": "string", "format": "time"},
     type(None): {"type": "null"},
 }
-_ARRAYS = (list, tuple, set, frozenset, Sequence)
 #: ``default_factory`` values whose result is safe to call for the document.
 _EMPTY_FACTORIES: tuple[object, ...] = (list, dict, set, frozenset, tuple)
 _UNIQUE = (set, frozenset)
@@ -265,75 +263,63 @@ class SchemaRegistry:
             TypeError: A type lcore cannot describe.
             NameError: A forward reference inside a model that cannot be resolved.
         """
-        inner, metadata = unwrap_annotated(tp)
-        return apply_constraints(self._plain(inner), constraints_of(metadata))
+        shape = shape_of(tp)
+        return apply_constraints(self._plain(shape), constraints_of(shape.metadata))
 
-    def _plain(self, tp: Any) -> dict[str, Any]:
-        if tp is Any or tp is object:
+    def _plain(self, shape: Shape) -> dict[str, Any]:
+        kind, tp, args = shape.kind, shape.tp, shape.args
+        if kind == "any":
             return {}
+        if kind == "union":
+            inner = (
+                self.schema(args[0])
+                if len(args) == 1
+                else {"anyOf": [self.schema(a) for a in args]}
+            )
+            return nullable(inner) if shape.optional else inner
+        if kind == "literal":
+            return self._literal(args)
+        if kind == "tuple":
+            if not args:  # tuple[()]
+                return {"type": "array", "maxItems": 0}
+            items = [self.schema(a) for a in args]
+            return {
+                "type": "array",
+                "prefixItems": items,
+                "items": False,
+                "minItems": len(args),
+                "maxItems": len(args),
+            }
+        if kind == "list":
+            schema: dict[str, Any] = {"type": "array"}
+            if args:
+                schema["items"] = self.schema(args[0])
+            if shape.container in _UNIQUE:
+                schema["uniqueItems"] = True
+            return schema
+        if kind == "dict":
+            schema = {"type": "object"}
+            if args:
+                schema["additionalProperties"] = self.schema(args[0])
+            return schema
+        if kind == "enum":
+            return self._named(tp, self._enum)
+        if kind == "dataclass":
+            return self._named(tp, self._dataclass)
+        if kind == "typeddict":
+            return self._named(tp, self._typeddict)
         scalar = _SCALARS.get(tp)
         if scalar is not None:
             return dict(scalar)
-        origin = get_origin(tp)
-        if is_union(tp):
-            return self._union(get_args(tp))
-        if origin is Literal:
-            return self._literal(get_args(tp))
-        if origin in _ARRAYS:
-            return self._array(origin, get_args(tp))
-        if origin in (dict, Mapping):
-            args = get_args(tp)
-            schema: dict[str, Any] = {"type": "object"}
-            if len(args) == 2:
-                schema["additionalProperties"] = self.schema(args[1])
-            return schema
-        if isinstance(tp, type):
-            cls: type[Any] = tp
-            return self._class(cls)
+        if kind == "class" and issubclass(tp, dict | Mapping):
+            return {"type": "object"}  # a dict subclass: described, though not converted
         raise TypeError(f"lcore cannot describe values of type {tp!r}")
-
-    def _class(self, tp: type[Any]) -> dict[str, Any]:
-        if issubclass(tp, enum.Enum):
-            return self._named(tp, self._enum)
-        if is_dataclass_type(tp):
-            return self._named(tp, self._dataclass)
-        if is_typeddict(tp):
-            return self._named(tp, self._typeddict)
-        if tp in _ARRAYS:
-            return self._array(tp, ())
-        if issubclass(tp, dict | Mapping):
-            return {"type": "object"}
-        raise TypeError(f"lcore cannot describe values of type {tp!r}")
-
-    def _union(self, args: tuple[Any, ...]) -> dict[str, Any]:
-        options = [a for a in args if a is not type(None)]
-        if len(options) == 1:
-            inner = self.schema(options[0])
-        else:
-            inner = {"anyOf": [self.schema(a) for a in options]}
-        return nullable(inner) if len(options) < len(args) else inner
 
     def _literal(self, args: tuple[Any, ...]) -> dict[str, Any]:
         values = [_enum_value(a.value if isinstance(a, enum.Enum) else a) for a in args]
         if len(values) == 1:
             return _with_type(values, {"const": values[0]})
         return _with_type(values, {"enum": values})
-
-    def _array(self, origin: Any, args: tuple[Any, ...]) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "array"}
-        if origin is tuple and args and (len(args) != 2 or args[1] is not Ellipsis):
-            if args == ((),):  # tuple[()]
-                schema["maxItems"] = 0
-                return schema
-            schema["prefixItems"] = [self.schema(a) for a in args]
-            schema["items"] = False
-            schema["minItems"] = schema["maxItems"] = len(args)
-            return schema
-        if args:
-            schema["items"] = self.schema(args[0])
-        if origin in _UNIQUE:
-            schema["uniqueItems"] = True
-        return schema
 
     def _named(self, tp: type[Any], build: Callable[[type[Any]], dict[str, Any]]) -> dict[str, Any]:
         name = self._names.get(tp)

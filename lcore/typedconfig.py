@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from .errors import ConfigError
 from .scalars import config_scalar
-from .typeinfo import is_dataclass_type, is_union, model_fields, unwrap_annotated
+from .typeinfo import is_dataclass_type, is_union, model_fields, shape_of, unwrap_annotated
 
 __all__ = ["build_dataclass", "coerce_value"]
 
@@ -53,27 +53,23 @@ def coerce_value(value: Any, tp: Any) -> Any:
     Raises:
         ValueError: The value does not fit; the message names the expected type.
     """
-    tp = unwrap_annotated(tp)[0]
-    if tp is Any or tp is object:
+    shape = shape_of(tp)
+    kind, tp, args = shape.kind, shape.tp, shape.args
+    if kind == "any":
         return value
-    origin = get_origin(tp)
-    if is_union(tp):
-        options = get_args(tp)
-        nullable = type(None) in options
-        if nullable and (
+    if kind == "union":
+        if shape.optional and (
             value is None or (isinstance(value, str) and value.strip().lower() in _NONE_TEXT)
         ):
             return None
-        for option in options:
-            if option is type(None):
-                continue
+        for option in args:
             try:
                 return coerce_value(value, option)
             except ValueError:
                 continue
         raise _Invalid(f"expected {_type_name(tp)}")
-    if origin is Literal:
-        for choice in get_args(tp):
+    if kind == "literal":
+        for choice in args:
             if value == choice:
                 return choice
             if isinstance(value, str) and not isinstance(choice, str):
@@ -83,21 +79,18 @@ def coerce_value(value: Any, tp: Any) -> Any:
                 except ValueError:
                     continue
         raise _Invalid(f"expected one of {_type_name(tp)}")
-    if origin in (list, tuple, set, frozenset):
-        args = get_args(tp)
-        if origin is tuple and args and args[-1] is not Ellipsis:
-            items = _split_items(value)
-            if len(items) != len(args):
-                raise _Invalid(f"expected {len(args)} items")
-            return tuple(coerce_value(v, a) for v, a in zip(items, args, strict=True))
+    if kind == "tuple":
+        items = _split_items(value)
+        if len(items) != len(args):
+            raise _Invalid(f"expected {len(args)} items")
+        return tuple(coerce_value(v, a) for v, a in zip(items, args, strict=True))
+    if kind == "list":
         item_type = args[0] if args else Any
-        converted = [coerce_value(item, item_type) for item in _split_items(value)]
-        container: Any = origin
-        return container(converted)
-    if origin is dict:
+        return shape.container([coerce_value(item, item_type) for item in _split_items(value)])
+    if kind == "dict":
         if not isinstance(value, Mapping):
             raise _Invalid("expected a mapping")
-        value_type = get_args(tp)[1] if get_args(tp) else Any
+        value_type = args[0] if args else Any
         mapping: Mapping[Any, Any] = value  # pyright: ignore[reportUnknownVariableType]  # any mapping
         return {str(k): coerce_value(v, value_type) for k, v in mapping.items()}
     if isinstance(tp, type):
@@ -176,7 +169,7 @@ def _build(config: Mapping[str, Any], schema: type[Any], prefix: str, errors: li
             elif any(k.startswith(key + ".") for k in config) or not has_default:
                 values[field.name] = _build(config, tp, key + ".", errors)
             continue
-        if get_origin(tp) is dict and key not in config:
+        if shape_of(tp).kind == "dict" and key not in config:
             space = _namespace(config, key + ".")
             if space:
                 try:

@@ -7,6 +7,7 @@ dataclass or TypedDict (``Required``/``NotRequired`` included), and a docstring'
 from __future__ import annotations
 
 import dataclasses
+import enum
 import inspect
 import re
 import sys
@@ -20,6 +21,8 @@ __all__ = [
     "Constraints",
     "FieldInfo",
     "Param",
+    "Shape",
+    "ShapeKind",
     "Source",
     "constraints_of",
     "is_dataclass_type",
@@ -32,6 +35,7 @@ __all__ = [
     "model_fields",
     "parse_docstring",
     "required_wrappers",
+    "shape_of",
     "strip_optional",
     "unwrap_annotated",
 ]
@@ -157,12 +161,6 @@ def strip_optional(tp: Any) -> Any:
     return tp
 
 
-def is_list_type(tp: Any) -> bool:
-    """Whether ``tp`` (``None`` aside) takes several values: a list, tuple, set or
-    sequence, so a query or header parameter of it reads every repeated value."""
-    return get_origin(strip_optional(tp)) in (list, tuple, set, frozenset, Sequence)
-
-
 def is_typeddict(tp: Any) -> bool:
     """Whether ``tp`` is a TypedDict class (typing's or typing_extensions')."""
     return isinstance(tp, type) and hasattr(tp, "__total__") and hasattr(tp, "__annotations__")
@@ -173,16 +171,105 @@ def is_dataclass_type(tp: Any) -> bool:
     return isinstance(tp, type) and dataclasses.is_dataclass(tp)
 
 
+# -- the shape of a type ------------------------------------------------------------------
+
+ShapeKind = Literal[
+    "any", "union", "literal", "tuple", "list", "dict", "enum", "dataclass", "typeddict",
+    "class", "other",
+]  # fmt: skip
+#: Bare classes that hold a sequence of anything, and the container a value of each becomes.
+_SEQUENCE_CLASSES: dict[Any, type[Any]] = {
+    list: list, tuple: tuple, set: set, frozenset: frozenset, Sequence: list
+}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Shape:
+    """What kind of value an annotation declares, read once for every consumer (the
+    converters, the schema builder, typed settings), so they cannot disagree on it.
+
+    Attributes:
+        kind: ``any`` (``Any``/``object``); ``union`` (``args``: the options but ``None``;
+            ``optional``: ``None`` is one); ``literal`` (``args``: the values); ``tuple``,
+            a fixed-length tuple (``args``: each item's type; none for ``tuple[()]``);
+            ``list``, any number of items (``args``: the item type, or none;
+            ``container``: ``list``, ``tuple``, ``set`` or ``frozenset``); ``dict``
+            (``args``: the value type, or none); ``enum``, ``dataclass`` and ``typeddict``
+            (``tp`` is the class); ``class``, any other class (a scalar such as ``int``,
+            whose meaning each consumer knows); ``other``, nothing lcore reads.
+        tp: The annotation without its ``Annotated`` metadata.
+        args: As told under ``kind``.
+        optional: A union that admits ``None``.
+        container: For ``list``: the type a value becomes (``list`` for ``Sequence``).
+        metadata: The ``Annotated`` metadata (markers, bounds).
+    """
+
+    kind: ShapeKind
+    tp: Any
+    args: tuple[Any, ...] = ()
+    optional: bool = False
+    container: type[Any] = list
+    metadata: tuple[Any, ...] = ()
+
+
+def shape_of(annotation: Any) -> Shape:
+    """The :class:`Shape` of ``annotation``."""
+    tp, metadata = unwrap_annotated(annotation)
+    if tp is Any or tp is object:
+        return Shape("any", tp, metadata=metadata)
+    origin, args = get_origin(tp), get_args(tp)
+    if is_union(tp):
+        options = tuple(a for a in args if a is not type(None))
+        return Shape("union", tp, options, len(options) < len(args), metadata=metadata)
+    if origin is Literal:
+        return Shape("literal", tp, args, metadata=metadata)
+    if origin is tuple and args and args[-1] is not Ellipsis:
+        # NOTE: Python 3.10 spells the args of tuple[()] as ((),); 3.11+ as ().
+        items = () if args == ((),) else args
+        return Shape("tuple", tp, items, metadata=metadata)
+    if origin in _SEQUENCE_CLASSES:
+        item = args[:1] if args and args[0] is not Ellipsis else ()
+        return Shape("list", tp, item, container=_SEQUENCE_CLASSES[origin], metadata=metadata)
+    if origin in (dict, Mapping):
+        return Shape("dict", tp, args[1:2] if len(args) == 2 else (), metadata=metadata)
+    if not isinstance(tp, type) or origin is not None:
+        return Shape("other", tp, metadata=metadata)
+    if tp in _SEQUENCE_CLASSES:
+        return Shape("list", tp, container=_SEQUENCE_CLASSES[tp], metadata=metadata)
+    if tp is dict or tp is Mapping:
+        return Shape("dict", tp, metadata=metadata)
+    if issubclass(tp, enum.Enum):
+        return Shape("enum", tp, metadata=metadata)
+    if is_dataclass_type(tp):
+        return Shape("dataclass", tp, metadata=metadata)
+    if is_typeddict(tp):
+        return Shape("typeddict", tp, metadata=metadata)
+    return Shape("class", tp, metadata=metadata)
+
+
+def _without_none(tp: Any) -> Shape:
+    """The shape of ``tp``, or of ``A`` when ``tp`` is ``A | None``."""
+    shape = shape_of(tp)
+    if shape.kind == "union" and len(shape.args) == 1:
+        return shape_of(shape.args[0])
+    return shape
+
+
+def is_list_type(tp: Any) -> bool:
+    """Whether ``tp`` (``None`` aside) takes several values: a list, tuple, set or
+    sequence, so a query or header parameter of it reads every repeated value."""
+    return _without_none(tp).kind in ("list", "tuple")
+
+
 def is_model(tp: Any) -> bool:
     """Whether a parameter of type ``tp`` is read from the JSON body by default: a
-    dataclass, TypedDict or dict, a list of them, optional or not."""
-    inner = strip_optional(unwrap_annotated(tp)[0])
-    if get_origin(inner) in (list, tuple, Sequence):
-        args = get_args(inner)
-        inner = args[0] if args else None
-    elif get_origin(inner) in (dict, Mapping) or inner is dict:
+    dataclass, TypedDict or dict, a list or tuple of them, optional or not."""
+    shape = _without_none(tp)
+    if shape.kind == "dict":
         return True
-    return is_dataclass_type(inner) or is_typeddict(inner)
+    if shape.kind == "tuple" or (shape.kind == "list" and shape.container in (list, tuple)):
+        shape = shape_of(shape.args[0]) if shape.args else shape
+    return shape.kind in ("dataclass", "typeddict")
 
 
 # -- model fields -------------------------------------------------------------------------

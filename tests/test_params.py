@@ -1079,3 +1079,16 @@ def test_the_converter_built_by_analysis_is_the_one_the_binder_uses(
     assert len(built) == 3  # the first request compiled the binder from those converters
     spec = app.routes[0].spec
     assert all(param.converter is not None for param in spec.params)
+
+
+@pytest.mark.parametrize("tp", [list, set, tuple])
+def test_a_bare_container_query_parameter_reads_every_value(tp: Any) -> None:
+    app = Lcore()
+
+    def handler(tags: Any) -> str:
+        return str(sorted(tags))
+
+    handler.__annotations__["tags"] = tp
+    app.get("/t", callback=handler)
+    response = TestClient(app).get("/t?tags=b&tags=a")
+    assert (response.status_code, response.text) == (200, "['a', 'b']")

@@ -4,8 +4,18 @@ TypedDict detection, as params, converters and schema read them."""
 from __future__ import annotations
 
 import dataclasses
+import enum
 import typing
-from typing import Annotated, Any, NamedTuple, NotRequired, Optional, Required, TypedDict
+from typing import (
+    Annotated,
+    Any,
+    Literal,
+    NamedTuple,
+    NotRequired,
+    Optional,
+    Required,
+    TypedDict,
+)
 
 import pytest
 
@@ -338,3 +348,72 @@ def test_model_fields_refuses_other_types() -> None:
 def test_required_wrappers_map_each_wrapper_to_its_meaning() -> None:
     wrappers = typeinfo.required_wrappers()
     assert wrappers[Required] is True and wrappers[NotRequired] is False
+
+
+# -- shapes read once for every consumer ----------------------------------------------------
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+@pytest.mark.parametrize(
+    ("tp", "kind", "args", "container"),
+    [
+        (Any, "any", (), list),
+        (object, "any", (), list),
+        (int, "class", (), list),
+        (Annotated[int, Query(ge=1)], "class", (), list),
+        (int | None, "union", (int,), list),
+        (int | str, "union", (int, str), list),
+        (Literal["a", 1], "literal", ("a", 1), list),
+        (tuple[int, str], "tuple", (int, str), list),
+        (tuple[int, ...], "list", (int,), tuple),
+        (list[int], "list", (int,), list),
+        (typing.Sequence[str], "list", (str,), list),
+        (set[int], "list", (int,), set),
+        (frozenset[int], "list", (int,), frozenset),
+        (list, "list", (), list),
+        (tuple, "list", (), tuple),
+        (dict[str, int], "dict", (int,), list),
+        (typing.Mapping[str, float], "dict", (float,), list),
+        (dict, "dict", (), list),
+        (Colour, "enum", (), list),
+        (Point, "dataclass", (), list),
+        (Movie, "typeddict", (), list),
+        (Pair, "class", (), list),
+        (list[int] | None, "union", (list[int],), list),
+        (typing.Callable[[], int], "other", (), list),
+    ],
+)
+def test_shape_of(tp: Any, kind: str, args: tuple[Any, ...], container: type) -> None:
+    shape = typeinfo.shape_of(tp)
+    assert (shape.kind, shape.args) == (kind, args)
+    if kind == "list":
+        assert shape.container is container
+
+
+def test_shape_keeps_metadata_and_the_optional_flag() -> None:
+    marker = Query(ge=1)
+    shape = typeinfo.shape_of(Annotated[int | None, marker])
+    assert shape.metadata == (marker,) and shape.optional and shape.tp == int | None
+    assert not typeinfo.shape_of(int | str).optional
+
+
+@pytest.mark.parametrize(
+    ("tp", "text", "value"),
+    [
+        (typing.Sequence[int], "1,2", [1, 2]),
+        (set[int], "1,1,2", {1, 2}),
+        (tuple[int, ...], "3,4", (3, 4)),
+        (tuple[int, str], "5,x", (5, "x")),
+        (list, "a,b", ["a", "b"]),
+    ],
+)
+def test_typed_settings_and_converters_read_the_same_shapes(tp: Any, text: str, value: Any) -> None:
+    # One reading of the annotation: what a query parameter of a type takes, a setting
+    # of that type takes from a comma-separated value.
+    from lcore.typedconfig import coerce_value
+
+    assert coerce_value(text, tp) == value
+    assert converters.build_converter(tp, True)(text.split(",")) == value
