@@ -21,7 +21,15 @@ from typing import Any
 from uuid import UUID
 
 from .errors import ErrorDetail
-from .scalars import MAX_NUMBER_TEXT, parse_bool, parse_decimal, parse_float, parse_int
+from .scalars import (
+    FALSE_WORDS,
+    HTTP_INT,
+    MAX_INT_DIGITS,
+    MAX_NUMBER_TEXT,
+    TRUE_WORDS,
+    parse_decimal,
+    parse_float,
+)
 from .typeinfo import (
     NO_CONSTRAINTS,
     Constraints,
@@ -84,10 +92,11 @@ def _text_int(value: Any) -> Any:
     if type(value) is int:
         return value
     if isinstance(value, str):
-        try:
-            return parse_int(value)
-        except ValueError:
-            raise Invalid.one("expected an integer", "int_parsing") from None
+        # PERF: lcore.scalars' http grammar matched here, not called: one frame less per
+        # typed value on the request path (bench/typed.py, 3 typed query params).
+        if len(value) <= MAX_INT_DIGITS + 1 and HTTP_INT.fullmatch(value):
+            return int(value)
+        raise Invalid.one("expected an integer", "int_parsing")
     raise Invalid.one("expected an integer", "int_type")
 
 
@@ -123,10 +132,12 @@ def _text_bool(value: Any) -> Any:
     if type(value) is bool:
         return value
     if isinstance(value, str):
-        try:
-            return parse_bool(value)
-        except ValueError:
-            pass
+        # PERF: lcore.scalars' words looked up here, as parse_bool does (bench/typed.py).
+        word = value.lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
     raise Invalid.one("expected a boolean (true/false, 1/0, yes/no, on/off)", "bool_parsing")
 
 

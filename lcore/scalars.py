@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 __all__ = [
     "FALSE_WORDS",
+    "HTTP_INT",
     "MAX_CONFIG_INT_DIGITS",
     "MAX_INT_DIGITS",
     "MAX_NUMBER_TEXT",
@@ -52,7 +53,8 @@ MAX_NUMBER_TEXT = 64
 
 # NOTE: [0-9], never \d: \d also matches other scripts' digits, which int() accepts.
 _NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?"
-_HTTP_INT = re.compile(rf"-?[0-9]{{1,{MAX_INT_DIGITS}}}")
+#: An integer in the http dialect (the converters match it inline, see ``_text_int``).
+HTTP_INT = re.compile(rf"-?[0-9]{{1,{MAX_INT_DIGITS}}}")
 _CONFIG_INT = re.compile(rf"[+-]?[0-9]{{1,{MAX_CONFIG_INT_DIGITS}}}")
 _HTTP_NUMBER = re.compile(rf"-?{_NUMBER}")
 _CONFIG_NUMBER = re.compile(rf"[+-]?{_NUMBER}")
@@ -67,7 +69,7 @@ def parse_int(text: str, dialect: Dialect = "http") -> int:
     if dialect == "config":
         text, pattern = text.strip(), _CONFIG_INT
     else:
-        pattern = _HTTP_INT
+        pattern = HTTP_INT
     if len(text) <= MAX_INT_DIGITS + 1 and pattern.fullmatch(text):
         return int(text)
     raise ValueError(f"not an integer: {text[:MAX_NUMBER_TEXT]!r}")
