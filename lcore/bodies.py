@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ._wsgi import WSGIApp, WSGIEnviron
-from .context import RequestContext, context_var
+from .context import RequestContext, context_var, log_failure
 from .jsonutil import json_dumps
 from .plugins import is_json_value
 from .response import HTTPResponse
@@ -19,12 +19,22 @@ __all__ = ["EncodedChunks", "StreamedBody", "call_wsgi", "close_body", "iter_fil
 
 class StreamedBody:
     """A response body that re-binds the request context while the server pulls chunks
-    (so streaming generators can use ``request``) and runs cleanups on ``close()``."""
+    (so streaming generators can use ``request``) and, on ``close()``, closes the
+    handler's iterable and runs the request's cleanups, the context bound for both.
+
+    Args:
+        iterator: The chunks.
+        close: The handler's iterable's ``close`` (a generator's), or ``None``.
+        context: The request the body answers.
+    """
 
     __slots__ = ("_close", "_context", "_iterator")
 
     def __init__(
-        self, iterator: Iterator[bytes], close: Callable[[], None], context: RequestContext
+        self,
+        iterator: Iterator[bytes],
+        close: Callable[[], object] | None,
+        context: RequestContext,
     ) -> None:
         self._iterator = iterator
         self._close = close
@@ -41,7 +51,18 @@ class StreamedBody:
             context_var.reset(token)
 
     def close(self) -> None:
-        self._close()
+        """Close the handler's iterable (its ``finally`` may read ``request``), then run
+        the cleanups. A failure is logged, not raised: the server has sent the answer."""
+        close, self._close = self._close, None
+        if close is not None:
+            token = context_var.set(self._context)
+            try:
+                close()
+            except Exception:
+                log_failure("closing the body of %s failed", self._context.request)
+            finally:
+                context_var.reset(token)
+        self._context.close()
 
 
 class EncodedChunks:
@@ -167,28 +188,21 @@ def result_chunks(result: Any, context: RequestContext, json_enabled: bool) -> I
     if isinstance(result, Iterable):
         iterable: Iterable[Any] = result  # pyright: ignore[reportUnknownVariableType]  # the handler chose the item type
         iterator: Iterator[Any] = iter(iterable)
-        close = getattr(iterable, "close", None)
-
-        def close_all() -> None:
-            try:
-                if callable(close):
-                    close()
-            finally:
-                context.close()
-
+        found = getattr(iterable, "close", None)
+        close: Callable[[], object] | None = found if callable(found) else None
         encoded = EncodedChunks(iterator, response.charset)
         # The first chunk is pulled here, inside the error funnel: a generator that
         # fails before yielding anything still gets a proper error response.
         try:
             first = next(encoded)
         except StopIteration:
-            if callable(close):
+            if close is not None:
                 close()
             response.set_header("Content-Length", "0")
             return []
         except BaseException:
-            if callable(close):
+            if close is not None:
                 close()
             raise
-        return StreamedBody(itertools.chain((first,), encoded), close_all, context)
+        return StreamedBody(itertools.chain((first,), encoded), close, context)
     raise TypeError(f"Unsupported response type: {type(result).__name__}")

@@ -29,6 +29,7 @@ __all__ = [
     "context_var",
     "ctx",
     "current_context",
+    "log_failure",
     "redirect",
     "request",
     "response",
@@ -102,10 +103,32 @@ class RequestContext:
         raise AttributeError(f"request context has no attribute {name!r}")
 
     def close(self) -> None:
-        """Run the registered cleanups (last registered first)."""
-        cleanups, self._cleanups = self._cleanups, None
-        while cleanups:
-            cleanups.pop()()
+        """Run the registered cleanups, last registered first, each exactly once.
+
+        The request stays readable while they run (this context is bound). A cleanup that
+        raises is logged on the ``lcore`` logger and the others still run: the response
+        has been built already, so a failure here must not turn it into an error.
+        """
+        token = context_var.set(self)
+        try:
+            # A cleanup may register another one: it runs too, in the same pass.
+            while self._cleanups:
+                callback = self._cleanups.pop()
+                try:
+                    callback()
+                except Exception:
+                    log_failure("cleanup %r of %s failed", callback, self.request)
+            self._cleanups = None
+        finally:
+            context_var.reset(token)
+
+
+def log_failure(message: str, *args: object) -> None:
+    """Log the exception being handled on the ``lcore`` logger, with its traceback
+    (``logging`` is imported on first use: ``import lcore`` stays light)."""
+    import logging
+
+    logging.getLogger("lcore").exception(message, *args)
 
 
 def current_context() -> RequestContext:

@@ -110,6 +110,32 @@ def test_generator_closed_when_the_server_stops_early(app: Lcore) -> None:
     assert cleanups == ["ctx"]
 
 
+def test_a_stream_closed_early_sees_the_request_and_contains_failures(
+    app: Lcore, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Regression: a streamed generator's `finally` (run when the server closes the body
+    # early) and the cleanups ran with the request unbound; a failing close skipped them.
+    events: list[str] = []
+
+    @app.get("/stream")
+    def stream() -> Iterator[str]:
+        ctx.on_close(lambda: events.append(f"cleanup sees {request.path}"))
+        try:
+            yield "a"
+            yield "b"
+        finally:
+            events.append(f"finally sees {request.path}")
+            raise LookupError("generator cleanup failed")
+
+    body = app(make_environ("/stream"), lambda status, headers, exc_info=None: lambda data: None)
+    assert next(iter(body)) == b"a"
+    with caplog.at_level("ERROR", logger="lcore"):
+        body.close()  # type: ignore[attr-defined]
+        body.close()  # type: ignore[attr-defined]  # a second close does nothing
+    assert events == ["finally sees /stream", "cleanup sees /stream"]
+    assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [LookupError]
+
+
 def test_empty_generator(app: Lcore) -> None:
     closed: list[bool] = []
 

@@ -21,7 +21,7 @@ from lcore import (
     response,
 )
 from lcore.context import bind_context, current_context, unbind_context
-from tests.raw_wsgi import make_environ
+from tests.raw_wsgi import call_raw, make_environ
 
 
 @pytest.mark.parametrize(
@@ -183,6 +183,49 @@ def test_ctx_on_close_runs_last_first_after_the_request() -> None:
 
     TestClient(app).get("/")
     assert order == ["handler", "second registered", "first registered"]
+
+
+def test_every_cleanup_runs_once_with_the_request_bound_and_failures_contained(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Regression: a failing cleanup escaped app() after start_response (a 500 for the
+    # client of a successful handler), the cleanups registered before it never ran, and
+    # cleanups ran with the request unbound.
+    app = Lcore()
+    seen: list[str] = []
+
+    def broken() -> None:
+        raise LookupError("cleanup failed")
+
+    def late() -> None:
+        seen.append("registered by a cleanup")
+
+    @app.get("/page")
+    def page() -> str:
+        ctx.on_close(lambda: seen.append(f"first sees {request.path}"))
+        ctx.on_close(broken)
+        ctx.on_close(lambda: ctx.on_close(late))
+        ctx.on_close(lambda: seen.append(f"last sees {request.path}"))
+        return "fine"
+
+    with caplog.at_level("ERROR", logger="lcore"):
+        result = call_raw(app, make_environ("/page"))
+    assert (result.status_code, result.body) == (200, b"fine")
+    assert seen == ["last sees /page", "registered by a cleanup", "first sees /page"]
+    failures = [r for r in caplog.records if r.name == "lcore"]
+    assert len(failures) == 1 and "cleanup" in failures[0].getMessage()
+    assert failures[0].exc_info is not None and failures[0].exc_info[0] is LookupError
+
+
+def test_close_runs_each_cleanup_once_and_leaves_no_context_bound() -> None:
+    context = RequestContext()
+    calls: list[object] = []
+    context.on_close(lambda: calls.append(current_context()))
+    context.close()
+    context.close()
+    assert calls == [context]
+    with pytest.raises(RuntimeError):
+        current_context()
 
 
 def test_context_defaults() -> None:
