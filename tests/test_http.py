@@ -38,7 +38,10 @@ def test_content_length_valid(value: str | None, expected: int) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["+5", "-5", "5_0", "5 0", "0x5", "5.0", "abc", "١٢", "٥", "1" * 19, "5\n", "\x00", " "],
+    [
+        *("+5", "-5", "-0", "5_0", "5 0", "5\t0", "0x5", "5.0", "1e3", "abc"),
+        *("١٢", "٥", "1" * 19, "5\n", "\r5", "\x00", " ", "5\u00a0", "\u20075", "5,5"),
+    ],
 )
 def test_content_length_invalid(value: str) -> None:
     with pytest.raises(ClientError) as info:

@@ -26,12 +26,30 @@ from tests.raw_wsgi import RawResult, expect_error, expect_json, send
         pytest.param("0x10", id="hex"),
         pytest.param("5.0", id="decimal"),
         pytest.param("5, 5", id="repeated"),
+        pytest.param("5 0", id="space-inside"),
+        pytest.param("5\t0", id="tab-inside"),
+        pytest.param(" ", id="only-space"),
+        pytest.param("5\n", id="trailing-newline"),
+        pytest.param("5\x00", id="nul"),
+        pytest.param("-0", id="minus-zero"),
+        pytest.param("+0", id="plus-zero"),
+        pytest.param("1e3", id="exponent"),
+        pytest.param("5\u00a0", id="trailing-nbsp"),
     ],
 )
 def test_malformed_content_length(target: Lcore, value: str) -> None:
     result = send(target, "/body", "POST", b"hello", CONTENT_LENGTH=value)
     payload = expect_error(result, 400, "content_length_invalid")
     assert payload["detail"][0]["loc"] == ["header", "Content-Length"]
+
+
+@pytest.mark.parametrize("value", [" 5", "5 ", "\t5\t", "05"])
+def test_content_length_with_surrounding_whitespace_or_leading_zeros(
+    target: Lcore, value: str
+) -> None:
+    # NOTE: RFC 9110 section 5.5: the whitespace around a field value is not part of it.
+    result = send(target, "/body", "POST", b"hello!", CONTENT_LENGTH=value)
+    assert expect_json(result) == {"length": 5, "head": "hello"}
 
 
 def test_truncated_body(target: Lcore) -> None:
