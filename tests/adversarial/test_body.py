@@ -140,6 +140,47 @@ def test_chunked_huge_announced_chunk(target: Lcore) -> None:
     expect_error(chunked(target, b"fffffffffff\r\n"), 413, "body_too_large")
 
 
+@pytest.mark.parametrize(
+    "encoding",
+    [
+        pytest.param("gzip", id="gzip-alone"),
+        pytest.param("identity", id="identity"),
+        pytest.param("chunked, gzip", id="chunked-not-last"),
+        pytest.param("chunked, chunked", id="chunked-twice"),
+        pytest.param("chunked;x=1", id="chunked-with-parameters"),
+        pytest.param("", id="empty"),
+        pytest.param("chunked\x00", id="nul"),
+    ],
+)
+def test_transfer_encoding_malformed_is_400_never_identity(target: Lcore, encoding: str) -> None:
+    # Read as identity, these bodies would be the 5 bytes of "hello".
+    for extra in ({}, {"CONTENT_LENGTH": "5"}, {"wsgi.input_terminated": True}):
+        result = send(target, "/body", "POST", b"hello", HTTP_TRANSFER_ENCODING=encoding, **extra)
+        payload = expect_error(result, 400, "transfer_encoding_invalid")
+        assert payload["detail"][0]["loc"] == ["header", "Transfer-Encoding"]
+
+
+@pytest.mark.parametrize("encoding", ["gzip, chunked", "deflate, chunked", "x-zip, chunked"])
+def test_transfer_encoding_unknown_coding_is_501(target: Lcore, encoding: str) -> None:
+    raw = b"5\r\nhello\r\n0\r\n\r\n"
+    for extra in ({}, {"wsgi.input_terminated": True}):
+        result = send(target, "/body", "POST", raw, HTTP_TRANSFER_ENCODING=encoding, **extra)
+        payload = expect_error(result, 501, "transfer_encoding_unsupported")
+        assert payload["detail"][0]["loc"] == ["header", "Transfer-Encoding"]
+
+
+def test_transfer_encoding_is_checked_when_the_body_is_read(target: Lcore) -> None:
+    result = send(target, "/gzip", HTTP_TRANSFER_ENCODING="gzip")
+    assert expect_json(result) == {"name": "gzip", "path": "/gzip"}
+
+
+def test_chunked_is_case_insensitive(target: Lcore) -> None:
+    result = send(
+        target, "/body", "POST", b"2\r\nhi\r\n0\r\n\r\n", HTTP_TRANSFER_ENCODING="Chunked"
+    )
+    assert expect_json(result) == {"length": 2, "head": "hi"}
+
+
 def test_content_length_and_chunked_together(target: Lcore) -> None:
     result = send(
         target,
