@@ -7,7 +7,7 @@ import io
 import pytest
 
 from lcore import Lcore
-from tests.raw_wsgi import RawResult, expect_error, expect_json, send
+from tests.raw_wsgi import RawResult, RecordingInput, expect_error, expect_json, send
 
 # -- Content-Length ----------------------------------------------------------------------------
 
@@ -67,6 +67,79 @@ def test_body_over_max_body(target: Lcore) -> None:
     result = send(target, "/body", "POST", b"x" * 65, CONTENT_LENGTH="65")
     payload = expect_error(result, 413, "body_too_large")
     assert payload["detail"][0]["msg"] == "Request body exceeds 64 bytes (request.max_body)"
+
+
+# -- how much is read ---------------------------------------------------------------------------
+
+LIMIT = 1024
+BIG = bytes(range(256)) * 256  # 64 KiB: one internal read's worth
+
+
+def chunked_framing(body: bytes, size: int) -> bytes:
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+
+
+@pytest.mark.parametrize("step", [None, 1, 1000], ids=["whole", "byte-by-byte", "1000-bytes"])
+def test_unsized_body_over_max_body_reads_max_body_plus_one(
+    target: Lcore, step: int | None
+) -> None:
+    target.config["request.max_body"] = LIMIT
+    stream = RecordingInput(BIG, step)
+    environ = {"wsgi.input": stream, "wsgi.input_terminated": True}
+    expect_error(send(target, "/body", "POST", **environ), 413, "body_too_large")
+    assert stream.total == LIMIT + 1
+    assert max(stream.asked) <= LIMIT + 1
+
+
+@pytest.mark.parametrize("step", [None, 1, 1000], ids=["whole", "byte-by-byte", "1000-bytes"])
+def test_unsized_body_at_max_body_reads_one_byte_more_to_see_the_end(
+    target: Lcore, step: int | None
+) -> None:
+    target.config["request.max_body"] = LIMIT
+    stream = RecordingInput(BIG[:LIMIT], step)
+    environ = {"wsgi.input": stream, "wsgi.input_terminated": True}
+    assert expect_json(send(target, "/body", "POST", **environ))["length"] == LIMIT
+    assert stream.total == LIMIT
+    assert max(stream.asked) <= LIMIT + 1
+
+
+@pytest.mark.parametrize("length", [1, LIMIT - 1, LIMIT])
+def test_sized_body_reads_exactly_content_length(target: Lcore, length: int) -> None:
+    target.config["request.max_body"] = LIMIT
+    stream = RecordingInput(BIG)
+    result = send(target, "/body", "POST", CONTENT_LENGTH=str(length), **{"wsgi.input": stream})
+    assert expect_json(result)["length"] == length
+    assert stream.total == length
+    assert max(stream.asked) <= length
+
+
+@pytest.mark.parametrize("chunk", [100, LIMIT, 0x8000], ids=["small", "limit", "large"])
+@pytest.mark.parametrize("step", [None, 1, 1000], ids=["whole", "byte-by-byte", "1000-bytes"])
+def test_chunked_body_over_max_body_reads_no_data_past_the_limit(
+    target: Lcore, chunk: int, step: int | None
+) -> None:
+    target.config["request.max_body"] = LIMIT
+    raw = chunked_framing(BIG, chunk)
+    stream = RecordingInput(raw, step)
+    environ = {"wsgi.input": stream, "HTTP_TRANSFER_ENCODING": "chunked"}
+    expect_error(send(target, "/body", "POST", **environ), 413, "body_too_large")
+    # Past the size lines and CRLFs of the chunks up to the limit, at most LIMIT + 1 bytes.
+    line = len(b"%x\r\n" % chunk)
+    framing = (LIMIT // chunk + 1) * (line + 2)
+    assert stream.total <= LIMIT + 1 + framing
+    # A chunk's data and its CRLF are asked for together, never more.
+    assert max(stream.asked) <= LIMIT + 2
+
+
+def test_chunked_body_at_max_body_is_read_to_its_last_chunk(target: Lcore) -> None:
+    target.config["request.max_body"] = LIMIT
+    raw = chunked_framing(BIG[:LIMIT], 100)
+    stream = RecordingInput(raw)
+    environ = {"wsgi.input": stream, "HTTP_TRANSFER_ENCODING": "chunked"}
+    assert expect_json(send(target, "/body", "POST", **environ))["length"] == LIMIT
+    assert stream.total <= len(raw)
+    assert max(stream.asked) <= LIMIT + 2
 
 
 def test_announced_length_over_max_body_is_refused_before_reading(target: Lcore) -> None:
