@@ -211,17 +211,14 @@ def test_float_query_10000_digits(typed: Lcore) -> None:
 
 
 def test_json_float_overflowing_to_infinity(typed: Lcore) -> None:
+    # Not JSON lcore can write back: the body is invalid, as with NaN (issue 9).
     body = ITEM.replace(b'"ratio": 0.5', b'"ratio": 1e999')
-    problem = only_problem(post(typed, "/item", body), 422, "finite_number")
-    assert problem == {
-        "loc": ["body", "ratio"],
-        "msg": "expected a finite number",
-        "type": "finite_number",
-    }
+    problem = only_problem(post(typed, "/item", body), 400, "json_invalid")
+    assert problem == {"loc": ["body"], "msg": "Invalid JSON", "type": "json_invalid"}
 
 
 def test_json_negative_infinity_body(typed: Lcore) -> None:
-    only_problem(post(typed, "/real", b"-1e999"), 422, "finite_number")
+    only_problem(post(typed, "/real", b"-1e999"), 400, "json_invalid")
 
 
 @pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from hypothesis import example, given
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from lcore import Lcore, request
 from lcore.errors import ClientError
-from lcore.jsonutil import load_json_body
+from lcore.jsonutil import json_dumps, json_loads, load_json_body, set_backend
 from tests.raw_wsgi import call_raw, make_environ
 
 
@@ -154,3 +155,51 @@ def test_json_depth_limit_is_exact(value: Any, max_depth: int, ascii_only: bool)
     else:
         assert parsed == value
         assert depth(value) <= max_depth
+
+
+# -- JSON numbers ---------------------------------------------------------------------------------
+
+json_numbers = st.builds(
+    lambda sign, digits, fraction, exponent: sign + digits + fraction + exponent,
+    st.sampled_from(["", "-"]),
+    st.one_of(
+        st.just("0"),
+        st.builds(
+            lambda first, rest: first + rest,
+            st.sampled_from("123456789"),
+            st.text("0123456789", max_size=400),
+        ),
+    ),
+    st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=20).map(".".__add__)),
+    st.one_of(
+        st.just(""),
+        st.builds(
+            lambda e, sign, zeros, value: e + sign + zeros + str(value),
+            st.sampled_from("eE"),
+            st.sampled_from(["", "+", "-"]),
+            st.sampled_from(["", "0", "00"]),
+            st.integers(min_value=0, max_value=1200),
+        ),
+    ),
+)
+
+
+@given(json_numbers, st.sampled_from(["json", "ujson"]))
+@example("1e999", "ujson")
+@example("1" * 210 + "e99", "ujson")
+@example("1" * 309 + ".5", "json")
+def test_json_numbers_read_can_be_written_back(number: str, backend: str) -> None:
+    data = f'[{number}, "e999"]'.encode()
+    is_float = any(c in number for c in ".eE")
+    finite = not is_float or math.isfinite(float(number))
+    set_backend(backend)
+    try:
+        parsed = load_json_body(data, 4)
+    except ClientError as error:
+        assert (error.status, error.type) == (400, "json_invalid")
+        assert not finite
+    else:
+        assert finite
+        assert json_loads(json_dumps(parsed)) == parsed
+    finally:
+        set_backend("json")
