@@ -61,8 +61,17 @@ def _truncated() -> ClientError:
     )
 
 
+def _disconnected() -> ClientError:
+    return ClientError(
+        400,
+        "Request body is incomplete: reading it failed (the client went away or timed out)",
+        "client_disconnected",
+        ("body",),
+    )
+
+
 class BoundedInput:
-    """Reads at most ``length`` bytes of a stream and reports early EOF as a client error.
+    """Reads at most ``length`` bytes of a stream; early EOF and failed reads are client errors.
 
     Args:
         stream: ``wsgi.input``.
@@ -86,7 +95,8 @@ class BoundedInput:
 
         Raises:
             ClientError: 400 ``body_truncated`` when the stream ends before Content-Length;
-                413 ``body_too_large`` when an unsized stream passes the limit.
+                400 ``client_disconnected`` when a read fails (``OSError``: a reset, a
+                timeout); 413 ``body_too_large`` when an unsized stream passes the limit.
         """
         chunks: list[bytes] = []
         while size != 0:
@@ -98,7 +108,10 @@ class BoundedInput:
             else:
                 # One byte past the limit tells a body at the limit from one over it.
                 want = min(want, self._limit + 1 - self._read)
-            data = self._stream.read(want)
+            try:
+                data = self._stream.read(want)
+            except OSError as exc:
+                raise _disconnected() from exc
             if not data:
                 if self._remaining > 0:
                     raise _truncated()
@@ -184,17 +197,29 @@ def read_body(
         chunked: ``Transfer-Encoding`` names ``chunked`` and the server left it encoded.
         terminated: The server set ``wsgi.input_terminated`` (it already de-chunked).
         limit: ``request.max_body``.
+
+    Raises:
+        ClientError: 413 ``body_too_large``; 400 ``body_truncated`` or ``chunked_invalid``
+            when the body ends early; 400 ``client_disconnected`` when the server's stream
+            fails (``OSError``: the client reset the connection, or stalled past the
+            server's timeout).
     """
-    if terminated and content_length < 0:
-        return BoundedInput(stream, -1, limit).read()
-    if chunked and content_length < 0:
-        return _read_chunked(stream, limit)
-    if content_length <= 0:
-        return b""
-    if content_length <= min(limit, _READ_SIZE):
-        # PERF: small bodies usually arrive in one read (bench: POST JSON echo).
-        data = stream.read(content_length)
-        if len(data) == content_length:
-            return data
-        return data + BoundedInput(stream, content_length - len(data), limit).read()
-    return BoundedInput(stream, content_length, limit).read()
+    # NOTE: a read that fails because the client went away (a reset, or a stall past the
+    # server's timeout) is not a server error: a ClientError, which the app logs as one
+    # line rather than a traceback.
+    try:
+        if terminated and content_length < 0:
+            return BoundedInput(stream, -1, limit).read()
+        if chunked and content_length < 0:
+            return _read_chunked(stream, limit)
+        if content_length <= 0:
+            return b""
+        if content_length <= min(limit, _READ_SIZE):
+            # PERF: small bodies usually arrive in one read (bench: POST JSON echo).
+            data = stream.read(content_length)
+            if len(data) == content_length:
+                return data
+            return data + BoundedInput(stream, content_length - len(data), limit).read()
+        return BoundedInput(stream, content_length, limit).read()
+    except OSError as exc:
+        raise _disconnected() from exc

@@ -227,3 +227,68 @@ def test_read_body_dispatch() -> None:
     assert read_body(io.BytesIO(b"abc"), -1, False, True, 100) == b"abc"
     # With a Content-Length, it wins even when the input is terminated.
     assert read_body(io.BytesIO(b"abcdef"), 2, False, True, 100) == b"ab"
+
+
+# -- a client that goes away ----------------------------------------------------------------------
+
+
+class Vanishing(io.BytesIO):
+    """A ``wsgi.input`` that hands out ``data``, then fails as a server's socket does."""
+
+    def __init__(self, data: bytes, error: BaseException) -> None:
+        super().__init__(data)
+        self.error = error
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        if not data:
+            raise self.error
+        return data
+
+
+class NoMoreData(IOError):
+    """Like the error gunicorn's body readers raise when the client stops sending."""
+
+
+DISCONNECTS = [
+    pytest.param(ConnectionResetError(104, "Connection reset by peer"), id="reset"),
+    pytest.param(BrokenPipeError(32, "Broken pipe"), id="broken-pipe"),
+    pytest.param(TimeoutError("timed out"), id="timeout"),  # socket.timeout is TimeoutError
+    pytest.param(NoMoreData("No more data"), id="server-own-ioerror"),
+    pytest.param(OSError("server-specific I/O error"), id="oserror"),
+]
+FRAMINGS = [
+    pytest.param((5, False, False), id="small-content-length"),
+    pytest.param((100_000, False, False), id="large-content-length"),
+    pytest.param((-1, False, True), id="input-terminated"),
+    pytest.param((-1, True, False), id="chunked"),
+]
+
+
+@pytest.mark.parametrize("error", DISCONNECTS)
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_failed_read_is_client_disconnected(
+    error: OSError, framing: tuple[int, bool, bool]
+) -> None:
+    length, is_chunked, terminated = framing
+    data = b"3\r\nabc\r\n" if is_chunked else b"abc"
+    with pytest.raises(ClientError) as info:
+        read_body(Vanishing(data, error), length, is_chunked, terminated, 1_000_000)
+    check_error(info, 400, "client_disconnected")
+    assert info.value.msg.startswith("Request body is incomplete")
+    assert info.value.__cause__ is error
+
+
+@pytest.mark.parametrize("error", DISCONNECTS)
+def test_bounded_input_failed_read_is_client_disconnected(error: OSError) -> None:
+    reader = BoundedInput(Vanishing(b"abc", error), 10, 100)
+    assert reader.read(3) == b"abc"
+    with pytest.raises(ClientError) as info:
+        reader.read()
+    check_error(info, 400, "client_disconnected")
+
+
+def test_other_stream_errors_are_not_client_errors() -> None:
+    # A bug in the server's stream is a server error: it is not turned into a 400.
+    with pytest.raises(ValueError, match="bug"):
+        read_body(Vanishing(b"", ValueError("bug")), 5, False, False, 100)

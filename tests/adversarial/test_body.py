@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import logging
 
 import pytest
 
-from lcore import Lcore
+from lcore import Lcore, request
 from tests.raw_wsgi import RawResult, RecordingInput, expect_error, expect_json, send
 
 # -- Content-Length ----------------------------------------------------------------------------
@@ -285,10 +286,83 @@ def test_input_terminated_over_max_body(target: Lcore) -> None:
     expect_error(result, 413, "body_too_large")
 
 
-def test_input_stream_that_fails_is_a_500(target: Lcore) -> None:
-    class Broken(io.BytesIO):
-        def read(self, size: int | None = -1) -> bytes:
-            raise OSError("client went away")
+class Vanishing(io.BytesIO):
+    """A ``wsgi.input`` that hands out ``data``, then fails as a server's socket does."""
 
-    result = send(target, "/body", "POST", CONTENT_LENGTH="5", **{"wsgi.input": Broken()})
+    def __init__(self, data: bytes, error: Exception) -> None:
+        super().__init__(data)
+        self.error = error
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        if not data:
+            raise self.error
+        return data
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(ConnectionResetError(104, "Connection reset by peer"), id="reset"),
+        pytest.param(TimeoutError("timed out"), id="stalled-past-the-server-timeout"),
+        pytest.param(OSError("client went away"), id="oserror"),
+    ],
+)
+@pytest.mark.parametrize(
+    "framing",
+    [
+        pytest.param({"CONTENT_LENGTH": "5"}, id="content-length"),
+        pytest.param({"wsgi.input_terminated": True}, id="input-terminated"),
+        pytest.param({"HTTP_TRANSFER_ENCODING": "chunked"}, id="chunked"),
+    ],
+)
+def test_client_gone_mid_body_is_a_400_logged_as_one_line(
+    target: Lcore, caplog: pytest.LogCaptureFixture, error: OSError, framing: dict[str, object]
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="lcore")
+    stream = Vanishing(b"2\r\nab" if "HTTP_TRANSFER_ENCODING" in framing else b"ab", error)
+    result = send(target, "/body", "POST", **{"wsgi.input": stream}, **framing)
+    payload = expect_error(result, 400, "client_disconnected")
+    assert payload["detail"][0]["loc"] == ["body"]
+    assert payload["detail"][0]["msg"].startswith("Request body is incomplete")
+    # Not "unhandled error in handler" with a traceback: one line, below WARNING.
+    (record,) = caplog.records
+    assert (record.name, record.levelno, record.exc_info) == ("lcore", logging.INFO, None)
+    line = record.getMessage()
+    assert "\n" not in line
+    assert line.startswith("incomplete request body: 'POST /body': Request body is incomplete")
+    assert line.endswith("(client_disconnected)")
+
+
+def test_body_ending_early_is_logged_as_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="lcore")
+    app = Lcore()
+    app.config["error.format"] = "json"
+    app.post("/<name:path>", callback=lambda name: request.body_bytes)
+    result = send(app, "/body\nforged: line", "POST", b"ab", CONTENT_LENGTH="5")
+    expect_error(result, 400, "body_truncated")
+    (record,) = caplog.records
+    assert record.levelno == logging.INFO
+    assert record.getMessage() == (
+        "incomplete request body: 'POST /body\\nforged: line': "
+        "Request body is shorter than its Content-Length (body_truncated)"
+    )
+
+
+def test_other_client_errors_are_not_logged(
+    target: Lcore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="lcore")
+    expect_error(send(target, "/body", "POST", b"x", CONTENT_LENGTH="x"), 400)
+    assert caplog.records == []
+
+
+def test_input_stream_with_a_bug_is_still_a_500(
+    target: Lcore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="lcore")
+    stream = Vanishing(b"", ValueError("not an I/O error"))
+    result = send(target, "/body", "POST", CONTENT_LENGTH="5", **{"wsgi.input": stream})
     expect_error(result, 500)
+    (record,) = caplog.records
+    assert (record.levelno, record.getMessage()) == (logging.ERROR, "unhandled error in handler")
