@@ -221,6 +221,19 @@ def test_json_negative_infinity_body(typed: Lcore) -> None:
     only_problem(post(typed, "/real", b"-1e999"), 400, "json_invalid")
 
 
+@pytest.mark.parametrize("sign", [b"", b"-"])
+def test_json_integer_too_large_for_a_float_field(typed: Lcore, sign: bytes) -> None:
+    # Valid JSON, read exactly as an int, but no float can hold it.
+    body = ITEM.replace(b'"ratio": 0.5', b'"ratio": ' + sign + b"1" + b"0" * 400)
+    problem = only_problem(post(typed, "/item", body), 422, "finite_number")
+    assert problem == {
+        "loc": ["body", "ratio"],
+        "msg": "expected a finite number",
+        "type": "finite_number",
+    }
+    only_problem(post(typed, "/real", sign + b"9" * 309), 422, "finite_number")
+
+
 @pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity"])
 def test_json_nan_literals_are_not_json(typed: Lcore, literal: bytes) -> None:
     only_problem(post(typed, "/real", literal), 400, "json_invalid")
