@@ -210,3 +210,41 @@ def test_bounded_input_partial_reads_add_up(
             assert reader.read() == b""
             break
     assert b"".join(pieces) == data[:length]
+
+
+class FailingStream(ChunkedStream):
+    """A ``ChunkedStream`` that raises ``error`` once ``fail_at`` bytes have been handed out."""
+
+    def __init__(self, data: bytes, sizes: list[int], fail_at: int, error: OSError) -> None:
+        super().__init__(data, sizes)
+        self.fail_at = fail_at
+        self.error = error
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.total >= self.fail_at:
+            raise self.error
+        return super().read(size)
+
+
+@given(
+    st.binary(max_size=300),
+    st.integers(min_value=0, max_value=400),
+    st.sampled_from(["content-length", "terminated", "chunked"]),
+    st.sampled_from([ConnectionResetError(), TimeoutError(), BrokenPipeError(), OSError()]),
+    sizes_strategy,
+)
+def test_a_failing_stream_is_a_client_error_never_an_os_error(
+    body: bytes, fail_at: int, framing: str, error: OSError, sizes: list[int]
+) -> None:
+    raw = encode_chunked(body, [10, 100], False) if framing == "chunked" else body
+    length = len(body) if framing == "content-length" else -1
+    stream = FailingStream(raw, sizes, fail_at, error)
+    got = outcome(
+        lambda: read_body(stream, length, framing == "chunked", framing == "terminated", 200)
+    )
+    if got[0] == "ok":
+        assert got[1] == body
+    elif len(body) <= 200:
+        assert got[1] == (400, "client_disconnected")
+    else:
+        assert got[1] in ((400, "client_disconnected"), (413, "body_too_large"))
