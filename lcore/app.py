@@ -54,6 +54,19 @@ def _logger() -> logging.Logger:
     return logging.getLogger("lcore")
 
 
+#: The client errors of a body that stopped coming: the client went away, or stalled.
+_INCOMPLETE_BODY = frozenset({"client_disconnected", "body_truncated"})
+
+
+def _log_incomplete_body(error: ClientError) -> None:
+    """One line at INFO: a client that left is no server error, and may not hear the 400."""
+    context = context_var.get()
+    environ: WSGIEnviron = {} if context is None else context.request.environ
+    # repr(): the raw path may hold any character, a newline included; the line stays one.
+    where = f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')}"
+    _logger().info("incomplete request body: %r: %s (%s)", where, error.msg, error.type)
+
+
 _NO_BODY_STATUS = frozenset({204, 304})
 #: The Python type each built-in wildcard filter produces (custom filters: object).
 _FILTER_TYPES: dict[str, type[Any]] = {"re": str, "path": str, "int": int, "float": float}
@@ -681,6 +694,8 @@ class Lcore:
         if isinstance(exc, HTTPResponse):
             return exc
         if isinstance(exc, ClientError):
+            if exc.type in _INCOMPLETE_BODY:
+                _log_incomplete_body(exc)
             return HTTPError(exc.status, exc.msg, detail=exc.detail)
         if not self.catchall:
             raise exc

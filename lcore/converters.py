@@ -119,12 +119,16 @@ def _text_float(value: Any) -> Any:
 
 def _json_float(value: Any) -> Any:
     if type(value) is float:
-        # NOTE: Python's JSON parser reads 1e999 as inf, which no JSON encoder can write back.
+        # NOTE: request bodies never hold inf or nan (jsonutil refuses them); other
+        # sources of values might, and no JSON encoder can write them back.
         if math.isfinite(value):
             return value
         raise Invalid.one("expected a finite number", "finite_number")
     if type(value) is int:
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # JSON integers are exact: 10**400 is one, but no float
+            raise Invalid.one("expected a finite number", "finite_number") from None
     raise Invalid.one("expected a number", "float_type")
 
 

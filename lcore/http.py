@@ -11,6 +11,7 @@ import base64
 import binascii
 import calendar
 import html
+import re
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -32,6 +33,7 @@ __all__ = [
     "parse_options_header",
     "parse_qsl",
     "parse_range_header",
+    "parse_transfer_encoding",
     "path_shift",
 ]
 
@@ -65,6 +67,65 @@ def parse_content_length(value: str | None) -> int:
             ("header", "Content-Length"),
         )
     return int(value)
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _transfer_encoding_invalid(msg: str) -> ClientError:
+    return ClientError(400, msg, "transfer_encoding_invalid", ("header", "Transfer-Encoding"))
+
+
+def parse_transfer_encoding(value: str | None) -> bool:
+    """Check a request's ``Transfer-Encoding``: lcore reads ``chunked`` and nothing else.
+
+    Args:
+        value: The raw header value, or ``None`` when the header is absent.
+
+    Returns:
+        ``False`` when the header is absent, ``True`` when it names ``chunked`` alone.
+
+    Raises:
+        ClientError: 400 ``transfer_encoding_invalid`` when the list is malformed or empty,
+            or ``chunked`` is not the last coding, is repeated or has parameters; 501
+            ``transfer_encoding_unsupported`` when other codings come before ``chunked``
+            (``gzip, chunked``): lcore does not decode them.
+    """
+    if value is None:
+        return False
+    if value == "chunked":  # PERF: the only value a client normally sends
+        return True
+    # NOTE: RFC 9110 section 5.6.1: empty list elements are ignored; codings are
+    # case-insensitive tokens, each optionally with parameters after ";".
+    names: list[str] = []
+    last_has_parameters = False
+    for element in value.split(","):
+        name, semicolon, _ = element.partition(";")
+        name = name.strip(" \t").lower()
+        if not name and not semicolon:
+            continue
+        if _TOKEN.fullmatch(name) is None:
+            raise _transfer_encoding_invalid("Transfer-Encoding is not a list of codings")
+        names.append(name)
+        last_has_parameters = bool(semicolon)
+    if not names:
+        raise _transfer_encoding_invalid("Transfer-Encoding names no coding")
+    # NOTE: RFC 9112 section 6.3 rule 4: when chunked is not the final coding, the body's
+    # length cannot be known, and the server MUST answer 400. Section 7.1: chunked is
+    # applied once and defines no parameters.
+    if names[-1] != "chunked":
+        raise _transfer_encoding_invalid("Transfer-Encoding must end with chunked")
+    if last_has_parameters or names.count("chunked") > 1:
+        raise _transfer_encoding_invalid("chunked must appear once, without parameters")
+    if len(names) > 1:
+        # NOTE: RFC 9112 section 6.1: a coding the server does not understand -> 501.
+        raise ClientError(
+            501,
+            f"Transfer coding {names[0]!r} is not supported: only chunked is",
+            "transfer_encoding_unsupported",
+            ("header", "Transfer-Encoding"),
+        )
+    return True
 
 
 def decode_path(raw: str) -> str:

@@ -5,7 +5,7 @@ Each bound is a field of :class:`Limits` and a ``request.*`` config key of the s
 
 from __future__ import annotations
 
-import io
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,6 +33,8 @@ DEFAULT_LIMITS = Limits()
 
 #: Longest chunk-size line accepted in a chunked body (hex digits plus extensions).
 _MAX_CHUNK_LINE = 1024
+#: A chunk size: 1 to 16 hex digits, so it fits in 64 bits.
+_CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 _READ_SIZE = 64 * 1024
 
 
@@ -59,8 +61,17 @@ def _truncated() -> ClientError:
     )
 
 
+def _disconnected() -> ClientError:
+    return ClientError(
+        400,
+        "Request body is incomplete: reading it failed (the client went away or timed out)",
+        "client_disconnected",
+        ("body",),
+    )
+
+
 class BoundedInput:
-    """Reads at most ``length`` bytes of a stream and reports early EOF as a client error.
+    """Reads at most ``length`` bytes of a stream; early EOF and failed reads are client errors.
 
     Args:
         stream: ``wsgi.input``.
@@ -84,7 +95,8 @@ class BoundedInput:
 
         Raises:
             ClientError: 400 ``body_truncated`` when the stream ends before Content-Length;
-                413 ``body_too_large`` when an unsized stream passes the limit.
+                400 ``client_disconnected`` when a read fails (``OSError``: a reset, a
+                timeout); 413 ``body_too_large`` when an unsized stream passes the limit.
         """
         chunks: list[bytes] = []
         while size != 0:
@@ -93,7 +105,13 @@ class BoundedInput:
                 want = min(want, self._remaining)
                 if want == 0:
                     break
-            data = self._stream.read(want)
+            else:
+                # One byte past the limit tells a body at the limit from one over it.
+                want = min(want, self._limit + 1 - self._read)
+            try:
+                data = self._stream.read(want)
+            except OSError as exc:
+                raise _disconnected() from exc
             if not data:
                 if self._remaining > 0:
                     raise _truncated()
@@ -109,44 +127,63 @@ class BoundedInput:
         return b"".join(chunks)
 
 
+def _chunked_invalid(msg: str) -> ClientError:
+    return ClientError(400, msg, "chunked_invalid", ("body",))
+
+
 def _read_chunked(stream: InputStream, limit: int) -> bytes:
-    """Decode a ``Transfer-Encoding: chunked`` body (RFC 9112 section 7.1), bounded."""
-    body = io.BytesIO()
-    buffer = b""
+    """Decode a ``Transfer-Encoding: chunked`` body (RFC 9112 section 7.1), bounded.
 
-    def fill(needed: int) -> None:
-        nonlocal buffer
-        while len(buffer) < needed:
-            data = stream.read(_READ_SIZE)
-            if not data:
-                raise ClientError(
-                    400, "Chunked request body ended early", "chunked_invalid", ("body",)
-                )
-            buffer += data
-
+    Chunk data is read exactly, never past its chunk. A size line is looked for in reads no
+    larger than what the limit leaves (at least one byte), so all that is read beyond the
+    framing (size lines and CRLFs) is at most ``limit + 1`` bytes.
+    """
+    parts: list[bytes] = []
+    decoded = 0
+    buffer = b""  # bytes read and not decoded yet: buffer[pos:]
+    pos = 0
     while True:
-        while b"\r\n" not in buffer:
-            if len(buffer) > _MAX_CHUNK_LINE:
-                raise ClientError(400, "Chunk size line too long", "chunked_invalid", ("body",))
-            fill(len(buffer) + 1)
-        line, _, buffer = buffer.partition(b"\r\n")
-        size_text = line.split(b";", 1)[0].strip()
-        if (
-            not size_text
-            or len(size_text) > 16
-            or not all(c in b"0123456789abcdefABCDEF" for c in size_text)
-        ):
-            raise ClientError(400, "Malformed chunk size", "chunked_invalid", ("body",))
+        end = buffer.find(b"\r\n", pos)
+        while end < 0:
+            buffer, pos = buffer[pos:], 0  # a partial size line: short
+            if len(buffer) > _MAX_CHUNK_LINE + 1:  # + 1: a CR whose LF is still to come
+                raise _chunked_invalid("Chunk size line too long")
+            data = stream.read(max(1, min(_READ_SIZE, limit + 1 - decoded - len(buffer))))
+            if not data:
+                raise _chunked_invalid("Chunked request body ended early")
+            searched = max(len(buffer) - 1, 0)
+            buffer += data
+            end = buffer.find(b"\r\n", searched)
+        if end - pos > _MAX_CHUNK_LINE:  # found in one read with what follows it
+            raise _chunked_invalid("Chunk size line too long")
+        size_text = buffer[pos:end].split(b";", 1)[0].strip()
+        pos = end + 2
+        if _CHUNK_SIZE.fullmatch(size_text) is None:
+            raise _chunked_invalid("Malformed chunk size")
         size = int(size_text, 16)
         if size == 0:
-            return body.getvalue()
-        if body.tell() + size > limit:
+            return b"".join(parts)
+        if decoded + size > limit:
             raise _too_large(limit)
-        fill(size + 2)
-        if buffer[size : size + 2] != b"\r\n":
-            raise ClientError(400, "Chunk not followed by CRLF", "chunked_invalid", ("body",))
-        body.write(buffer[:size])
-        buffer = buffer[size + 2 :]
+        need = size + 2  # the data and its CRLF
+        if len(buffer) - pos >= need:
+            chunk = buffer[pos : pos + need]
+            pos += need
+        else:
+            pieces = [buffer[pos:]]
+            missing = need - len(pieces[0])
+            buffer, pos = b"", 0
+            while missing:
+                data = stream.read(min(missing, _READ_SIZE))
+                if not data:
+                    raise _chunked_invalid("Chunked request body ended early")
+                pieces.append(data)
+                missing -= len(data)
+            chunk = b"".join(pieces)
+        if chunk[size:] != b"\r\n":
+            raise _chunked_invalid("Chunk not followed by CRLF")
+        parts.append(chunk[:size])
+        decoded += size
 
 
 def read_body(
@@ -160,17 +197,29 @@ def read_body(
         chunked: ``Transfer-Encoding`` names ``chunked`` and the server left it encoded.
         terminated: The server set ``wsgi.input_terminated`` (it already de-chunked).
         limit: ``request.max_body``.
+
+    Raises:
+        ClientError: 413 ``body_too_large``; 400 ``body_truncated`` or ``chunked_invalid``
+            when the body ends early; 400 ``client_disconnected`` when the server's stream
+            fails (``OSError``: the client reset the connection, or stalled past the
+            server's timeout).
     """
-    if terminated and content_length < 0:
-        return BoundedInput(stream, -1, limit).read()
-    if chunked and content_length < 0:
-        return _read_chunked(stream, limit)
-    if content_length <= 0:
-        return b""
-    if content_length <= min(limit, _READ_SIZE):
-        # PERF: small bodies usually arrive in one read (bench: POST JSON echo).
-        data = stream.read(content_length)
-        if len(data) == content_length:
-            return data
-        return data + BoundedInput(stream, content_length - len(data), limit).read()
-    return BoundedInput(stream, content_length, limit).read()
+    # NOTE: a read that fails because the client went away (a reset, or a stall past the
+    # server's timeout) is not a server error: a ClientError, which the app logs as one
+    # line rather than a traceback.
+    try:
+        if terminated and content_length < 0:
+            return BoundedInput(stream, -1, limit).read()
+        if chunked and content_length < 0:
+            return _read_chunked(stream, limit)
+        if content_length <= 0:
+            return b""
+        if content_length <= min(limit, _READ_SIZE):
+            # PERF: small bodies usually arrive in one read (bench: POST JSON echo).
+            data = stream.read(content_length)
+            if len(data) == content_length:
+                return data
+            return data + BoundedInput(stream, content_length - len(data), limit).read()
+        return BoundedInput(stream, content_length, limit).read()
+    except OSError as exc:
+        raise _disconnected() from exc

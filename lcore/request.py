@@ -19,6 +19,7 @@ from .http import (
     parse_cookie_header,
     parse_options_header,
     parse_qsl,
+    parse_transfer_encoding,
     path_shift,
 )
 from .jsonutil import load_json_body
@@ -172,9 +173,14 @@ class Request:
 
     @property
     def chunked(self) -> bool:
-        """Whether the body uses ``Transfer-Encoding: chunked``."""
-        encoding: str = self.environ.get("HTTP_TRANSFER_ENCODING", "")
-        return "chunked" in encoding.lower()
+        """Whether the body uses ``Transfer-Encoding: chunked``.
+
+        Raises:
+            ClientError: 400 ``transfer_encoding_invalid`` for another or a malformed
+                ``Transfer-Encoding``; 501 ``transfer_encoding_unsupported`` for codings
+                before ``chunked`` (see :func:`lcore.http.parse_transfer_encoding`).
+        """
+        return parse_transfer_encoding(self.environ.get("HTTP_TRANSFER_ENCODING"))
 
     @property
     def is_xhr(self) -> bool:
@@ -271,7 +277,8 @@ class Request:
             return self._body
         env = self.environ
         length = parse_content_length(env.get("CONTENT_LENGTH"))
-        chunked = self.chunked
+        encoding = env.get("HTTP_TRANSFER_ENCODING")
+        chunked = False if encoding is None else parse_transfer_encoding(encoding)
         if chunked and length >= 0 and not env.get("wsgi.input_terminated"):
             # NOTE: RFC 9112 section 6.3: both framings at once is a smuggling signal.
             raise ClientError(

@@ -10,6 +10,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class RecordingInput(io.BytesIO):
+    """A ``wsgi.input`` that records the sizes asked for and the bytes it hands out.
+
+    With ``step``, each read hands out at most that many bytes, as a socket might.
+    """
+
+    def __init__(self, data: bytes, step: int | None = None) -> None:
+        super().__init__(data)
+        self.step = step
+        self.asked: list[int] = []
+        self.total = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        asked = -1 if size is None else size
+        self.asked.append(asked)
+        if self.step is not None:
+            asked = self.step if asked < 0 else min(asked, self.step)
+        data = super().read(asked)
+        self.total += len(data)
+        return data
+
+
 @dataclass
 class RawResult:
     """What a WSGI app answered to a raw call."""

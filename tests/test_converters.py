@@ -294,6 +294,8 @@ def test_json_values_convert(tp: Any, value: Any, expected: Any) -> None:
         (float, float("inf"), "expected a finite number", "finite_number"),
         (float, float("-inf"), "expected a finite number", "finite_number"),
         (float, float("nan"), "expected a finite number", "finite_number"),
+        (float, 10**400, "expected a finite number", "finite_number"),
+        (float, -(10**400), "expected a finite number", "finite_number"),
         (bool, 1, "expected a boolean", "bool_type"),
         (bool, "true", "expected a boolean", "bool_type"),
         (str, 5, "expected a string", "string_type"),

@@ -23,6 +23,7 @@ from lcore.http import (
     parse_options_header,
     parse_qsl,
     parse_range_header,
+    parse_transfer_encoding,
 )
 
 # -- Content-Length -----------------------------------------------------------------------------
@@ -38,7 +39,10 @@ def test_content_length_valid(value: str | None, expected: int) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["+5", "-5", "5_0", "5 0", "0x5", "5.0", "abc", "١٢", "٥", "1" * 19, "5\n", "\x00", " "],
+    [
+        *("+5", "-5", "-0", "5_0", "5 0", "5\t0", "0x5", "5.0", "1e3", "abc"),
+        *("١٢", "٥", "1" * 19, "5\n", "\r5", "\x00", " ", "5\u00a0", "\u20075", "5,5"),
+    ],
 )
 def test_content_length_invalid(value: str) -> None:
     with pytest.raises(ClientError) as info:
@@ -52,6 +56,73 @@ def test_content_length_invalid(value: str) -> None:
             "type": "content_length_invalid",
         }
     ]
+
+
+# -- Transfer-Encoding -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, False),
+        ("chunked", True),
+        ("Chunked", True),
+        ("CHUNKED", True),
+        (" chunked\t", True),
+        (", chunked", True),  # empty list elements are ignored (RFC 9110 section 5.6.1)
+        ("chunked, ", True),
+    ],
+)
+def test_transfer_encoding_chunked(value: str | None, expected: bool) -> None:
+    assert parse_transfer_encoding(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "Transfer-Encoding names no coding"),
+        (" , ,", "Transfer-Encoding names no coding"),
+        ("gzip", "Transfer-Encoding must end with chunked"),
+        ("identity", "Transfer-Encoding must end with chunked"),
+        ("chunked, gzip", "Transfer-Encoding must end with chunked"),
+        ("xchunked", "Transfer-Encoding must end with chunked"),
+        ("chunked, chunked", "chunked must appear once, without parameters"),
+        ("chunked;ext=1", "chunked must appear once, without parameters"),
+        ("gzip, chunked; x", "chunked must appear once, without parameters"),
+        ("chun ked", "Transfer-Encoding is not a list of codings"),
+        ('"chunked"', "Transfer-Encoding is not a list of codings"),
+        ("chunked\x00", "Transfer-Encoding is not a list of codings"),
+        ("ch\u00fcnked", "Transfer-Encoding is not a list of codings"),
+        (";chunked", "Transfer-Encoding is not a list of codings"),
+        ('gzip;q="a,b", chunked', "Transfer-Encoding is not a list of codings"),
+    ],
+)
+def test_transfer_encoding_malformed_is_400(value: str, message: str) -> None:
+    with pytest.raises(ClientError) as info:
+        parse_transfer_encoding(value)
+    error = info.value
+    assert (error.status, error.type, error.msg) == (400, "transfer_encoding_invalid", message)
+    assert error.detail[0]["loc"] == ["header", "Transfer-Encoding"]
+
+
+@pytest.mark.parametrize(
+    ("value", "coding"),
+    [
+        ("gzip, chunked", "gzip"),
+        ("GZIP,chunked", "gzip"),
+        ("deflate, chunked", "deflate"),
+        ("identity, chunked", "identity"),
+        ("x-custom;level=9, chunked", "x-custom"),
+        ("br, gzip, chunked", "br"),
+    ],
+)
+def test_transfer_encoding_other_codings_are_501(value: str, coding: str) -> None:
+    with pytest.raises(ClientError) as info:
+        parse_transfer_encoding(value)
+    error = info.value
+    assert (error.status, error.type) == (501, "transfer_encoding_unsupported")
+    assert error.msg == f"Transfer coding {coding!r} is not supported: only chunked is"
+    assert error.detail[0]["loc"] == ["header", "Transfer-Encoding"]
 
 
 # -- paths and query strings ----------------------------------------------------------------

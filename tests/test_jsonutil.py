@@ -132,6 +132,53 @@ def test_load_json_body_invalid(backend: str, data: bytes) -> None:
     assert info.value.detail[0]["loc"] == ["body"]
 
 
+NON_FINITE = [
+    pytest.param(b"NaN", id="nan"),
+    pytest.param(b"Infinity", id="infinity"),
+    pytest.param(b"-Infinity", id="minus-infinity"),
+    pytest.param(b"1e999", id="1e999"),
+    pytest.param(b"-1e999", id="minus-1e999"),
+    pytest.param(b"[1E400]", id="upper-e"),
+    pytest.param(b'{"a": 1e+309}', id="plus-exponent"),
+    pytest.param(b"2e0000308", id="exponent-with-leading-zeros"),
+    pytest.param(b"1.8e308", id="just-past-the-largest-float"),
+    pytest.param(b"1" + b"0" * 309 + b".0", id="310-digits-and-a-fraction"),
+    pytest.param(b"[" + b"9" * 210 + b"e99]", id="210-digits-and-e99"),
+    pytest.param(b'["1e999", 1e999]', id="after-a-string-that-looks-alike"),
+]
+
+
+@pytest.mark.parametrize("data", NON_FINITE)
+def test_load_json_body_refuses_non_finite_numbers(backend: str, data: bytes) -> None:
+    with pytest.raises(ClientError) as info:
+        load_json_body(data, 64)
+    assert (info.value.status, info.value.type, info.value.msg) == (
+        400,
+        "json_invalid",
+        "Invalid JSON",
+    )
+    with pytest.raises(ValueError):
+        json_loads(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"1.7976931348623157e308", 1.7976931348623157e308),  # the largest float
+        (b"-1e308", -1e308),
+        (b"1e-999", 0.0),  # underflow is zero, which can be written back
+        (b"1" + b"0" * 400, 10**400),  # an integer is exact, however long
+        (b"1" + b"0" * 308 + b".5", 1e308),  # 309 integer digits: still a float
+        (b"[" + b"9" * 209 + b"e99]", [float("9" * 209 + "e99")]),
+        (b'["1e999", "Infinity", "NaN"]', ["1e999", "Infinity", "NaN"]),
+    ],
+)
+def test_load_json_body_finite_numbers_round_trip(backend: str, data: bytes, expected: Any) -> None:
+    value = load_json_body(data, 64)
+    assert value == expected
+    assert json_loads(json_dumps(value)) == value
+
+
 @pytest.mark.parametrize(
     ("data", "depth", "ok"),
     [

@@ -9,6 +9,7 @@ import pytest
 
 from lcore import ClientError, Lcore, Limits
 from lcore.limits import DEFAULT_LIMITS, BoundedInput, read_body
+from tests.raw_wsgi import RecordingInput
 
 
 class Trickle(io.BytesIO):
@@ -102,6 +103,23 @@ def test_bounded_input_unsized_reads_to_eof_within_limit() -> None:
     check_error(info, 413, "body_too_large")
 
 
+@pytest.mark.parametrize("step", [None, 1, 7])
+def test_bounded_input_unsized_reads_at_most_limit_plus_one(step: int | None) -> None:
+    stream = RecordingInput(b"x" * 100_000, step)
+    with pytest.raises(ClientError) as info:
+        BoundedInput(stream, -1, 10).read()
+    check_error(info, 413, "body_too_large")
+    assert stream.total == 11
+    assert all(0 < size <= 11 for size in stream.asked)
+    # Asked for less at a time, the reader still stops one byte past the limit.
+    stream = RecordingInput(b"x" * 100_000, step)
+    reader = BoundedInput(stream, -1, 10)
+    assert reader.read(4) == b"xxxx"
+    with pytest.raises(ClientError):
+        reader.read(100)
+    assert stream.total == 11
+
+
 def test_bounded_input_large_body_in_several_reads() -> None:
     data = bytes(range(256)) * 1000  # larger than one internal read
     stream = Trickle(data, step=100_000)
@@ -156,6 +174,39 @@ def test_chunked_malformed(raw: bytes) -> None:
     check_error(info, 400, "chunked_invalid")
 
 
+@pytest.mark.parametrize("limit", [1000, 100_000])
+@pytest.mark.parametrize("step", [None, 1, 100])
+def test_chunked_size_line_length_is_the_same_however_it_arrives(
+    step: int | None, limit: int
+) -> None:
+    longest = b"5;" + b"x" * 1022  # 1024 bytes: the longest size line accepted
+    raw = longest + b"\r\nabcde\r\n0\r\n\r\n"
+    assert read_body(RecordingInput(raw, step), -1, True, False, limit) == b"abcde"
+    # One byte longer is refused, also when its CRLF and data arrive in the same read.
+    with pytest.raises(ClientError) as info:
+        read_body(RecordingInput(b"5;x" + raw[2:], step), -1, True, False, limit)
+    check_error(info, 400, "chunked_invalid")
+    assert info.value.msg == "Chunk size line too long"
+
+
+@pytest.mark.parametrize("step", [None, 1, 100])
+def test_chunked_reads_no_data_past_the_limit(step: int | None) -> None:
+    body = b"x" * 10_000
+    raw = b"".join(b"10\r\n" + body[i : i + 16] + b"\r\n" for i in range(0, len(body), 16))
+    stream = RecordingInput(raw, step)
+    with pytest.raises(ClientError) as info:
+        read_body(stream, -1, True, False, 100)
+    check_error(info, 413, "body_too_large")
+    # 6 chunks (96 bytes) fit; the 7th size line is refused. Framing: 4 + 2 bytes a chunk.
+    assert stream.total <= 100 + 1 + 7 * 6
+    assert max(stream.asked) <= 100 + 2
+    # One huge chunk: refused from its size line, with no more than the limit read.
+    stream = RecordingInput(b"ffff\r\n" + b"x" * 0xFFFF, step)
+    with pytest.raises(ClientError):
+        read_body(stream, -1, True, False, 100)
+    assert stream.total <= 101
+
+
 def test_chunked_over_limit() -> None:
     with pytest.raises(ClientError) as info:
         chunked(b"5\r\nabcde\r\n6\r\nfghijk\r\n0\r\n\r\n", limit=10)
@@ -179,3 +230,68 @@ def test_read_body_dispatch() -> None:
     assert read_body(io.BytesIO(b"abc"), -1, False, True, 100) == b"abc"
     # With a Content-Length, it wins even when the input is terminated.
     assert read_body(io.BytesIO(b"abcdef"), 2, False, True, 100) == b"ab"
+
+
+# -- a client that goes away ----------------------------------------------------------------------
+
+
+class Vanishing(io.BytesIO):
+    """A ``wsgi.input`` that hands out ``data``, then fails as a server's socket does."""
+
+    def __init__(self, data: bytes, error: BaseException) -> None:
+        super().__init__(data)
+        self.error = error
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        if not data:
+            raise self.error
+        return data
+
+
+class NoMoreData(IOError):
+    """Like the error gunicorn's body readers raise when the client stops sending."""
+
+
+DISCONNECTS = [
+    pytest.param(ConnectionResetError(104, "Connection reset by peer"), id="reset"),
+    pytest.param(BrokenPipeError(32, "Broken pipe"), id="broken-pipe"),
+    pytest.param(TimeoutError("timed out"), id="timeout"),  # socket.timeout is TimeoutError
+    pytest.param(NoMoreData("No more data"), id="server-own-ioerror"),
+    pytest.param(OSError("server-specific I/O error"), id="oserror"),
+]
+FRAMINGS = [
+    pytest.param((5, False, False), id="small-content-length"),
+    pytest.param((100_000, False, False), id="large-content-length"),
+    pytest.param((-1, False, True), id="input-terminated"),
+    pytest.param((-1, True, False), id="chunked"),
+]
+
+
+@pytest.mark.parametrize("error", DISCONNECTS)
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_failed_read_is_client_disconnected(
+    error: OSError, framing: tuple[int, bool, bool]
+) -> None:
+    length, is_chunked, terminated = framing
+    data = b"3\r\nabc\r\n" if is_chunked else b"abc"
+    with pytest.raises(ClientError) as info:
+        read_body(Vanishing(data, error), length, is_chunked, terminated, 1_000_000)
+    check_error(info, 400, "client_disconnected")
+    assert info.value.msg.startswith("Request body is incomplete")
+    assert info.value.__cause__ is error
+
+
+@pytest.mark.parametrize("error", DISCONNECTS)
+def test_bounded_input_failed_read_is_client_disconnected(error: OSError) -> None:
+    reader = BoundedInput(Vanishing(b"abc", error), 10, 100)
+    assert reader.read(3) == b"abc"
+    with pytest.raises(ClientError) as info:
+        reader.read()
+    check_error(info, 400, "client_disconnected")
+
+
+def test_other_stream_errors_are_not_client_errors() -> None:
+    # A bug in the server's stream is a server error: it is not turned into a 400.
+    with pytest.raises(ValueError, match="bug"):
+        read_body(Vanishing(b"", ValueError("bug")), 5, False, False, 100)

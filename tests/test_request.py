@@ -91,8 +91,12 @@ def test_content_length_absent_and_invalid() -> None:
 
 
 def test_chunked_and_xhr_flags() -> None:
-    assert make_request(HTTP_TRANSFER_ENCODING="gzip, Chunked").chunked
+    assert make_request(HTTP_TRANSFER_ENCODING="Chunked").chunked
     assert not make_request().chunked
+    for encoding, status in (("gzip, Chunked", 501), ("gzip", 400), ("", 400)):
+        with pytest.raises(ClientError) as info:
+            _ = make_request(HTTP_TRANSFER_ENCODING=encoding).chunked
+        assert info.value.status == status
     assert make_request(HTTP_X_REQUESTED_WITH="XMLHttpRequest").is_xhr
     assert make_request(HTTP_X_REQUESTED_WITH="xmlhttprequest").is_ajax
     assert not make_request().is_xhr

@@ -80,17 +80,37 @@ def test_invalid_json(target: Lcore, body: bytes) -> None:
         pytest.param(b'{"x": NaN}', id="nan-in-object"),
         pytest.param(b"[Infinity]", id="infinity"),
         pytest.param(b"[-Infinity]", id="minus-infinity"),
+        pytest.param(b"1e999", id="overflow"),
+        pytest.param(b'{"x": -1e999}', id="negative-overflow"),
+        pytest.param(b"[1E+400]", id="overflow-upper-e"),
+        pytest.param(b"[" + b"1" * 400 + b".0]", id="overflow-without-exponent"),
     ],
 )
-def test_nan_in_json(target: Lcore, body: bytes) -> None:
-    expect_error(post_json(target, body), 400, "json_invalid")
-
-
-def test_nan_in_json_with_ujson_backend(target: Lcore) -> None:
-    target.config["json.backend"] = "ujson"
+@pytest.mark.parametrize("backend", ["json", "ujson"])
+def test_non_finite_numbers_in_json(target: Lcore, body: bytes, backend: str) -> None:
+    target.config["json.backend"] = backend
     try:
-        expect_error(post_json(target, b'{"x": NaN}'), 400, "json_invalid")
-        assert expect_json(post_json(target, b'{"N": "I"}'))["json"] == {"N": "I"}
+        payload = expect_error(post_json(target, body), 400, "json_invalid")
+        assert payload["detail"] == [
+            {"loc": ["body"], "msg": "Invalid JSON", "type": "json_invalid"}
+        ]
+    finally:
+        target.config["json.backend"] = "json"
+
+
+@pytest.mark.parametrize("backend", ["json", "ujson"])
+def test_json_values_read_are_echoed_back(target: Lcore, backend: str) -> None:
+    target.config["json.backend"] = backend
+    try:
+        body = b'{"N": "I", "big": 1.7976931348623157e308, "tiny": 1e-999, "int": 1' + b"0" * 400
+        body += b', "text": "1e999"}'
+        assert expect_json(post_json(target, body))["json"] == {
+            "N": "I",
+            "big": 1.7976931348623157e308,
+            "tiny": 0.0,
+            "int": 10**400,
+            "text": "1e999",
+        }
     finally:
         target.config["json.backend"] = "json"
 

@@ -211,17 +211,27 @@ def test_float_query_10000_digits(typed: Lcore) -> None:
 
 
 def test_json_float_overflowing_to_infinity(typed: Lcore) -> None:
+    # Not JSON lcore can write back: the body is invalid, as with NaN (issue 9).
     body = ITEM.replace(b'"ratio": 0.5', b'"ratio": 1e999')
+    problem = only_problem(post(typed, "/item", body), 400, "json_invalid")
+    assert problem == {"loc": ["body"], "msg": "Invalid JSON", "type": "json_invalid"}
+
+
+def test_json_negative_infinity_body(typed: Lcore) -> None:
+    only_problem(post(typed, "/real", b"-1e999"), 400, "json_invalid")
+
+
+@pytest.mark.parametrize("sign", [b"", b"-"])
+def test_json_integer_too_large_for_a_float_field(typed: Lcore, sign: bytes) -> None:
+    # Valid JSON, read exactly as an int, but no float can hold it.
+    body = ITEM.replace(b'"ratio": 0.5', b'"ratio": ' + sign + b"1" + b"0" * 400)
     problem = only_problem(post(typed, "/item", body), 422, "finite_number")
     assert problem == {
         "loc": ["body", "ratio"],
         "msg": "expected a finite number",
         "type": "finite_number",
     }
-
-
-def test_json_negative_infinity_body(typed: Lcore) -> None:
-    only_problem(post(typed, "/real", b"-1e999"), 422, "finite_number")
+    only_problem(post(typed, "/real", sign + b"9" * 309), 422, "finite_number")
 
 
 @pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity"])

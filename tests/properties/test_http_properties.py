@@ -20,6 +20,7 @@ from lcore.http import (
     parse_options_header,
     parse_qsl,
     parse_range_header,
+    parse_transfer_encoding,
 )
 
 # WSGI hands over header and query text as latin-1-carried bytes; anything else may
@@ -123,6 +124,37 @@ def test_parse_content_length_raises_only_client_errors(value: str | None) -> No
 @given(st.integers(min_value=0, max_value=10**18 - 1))
 def test_parse_content_length_round_trip(length: int) -> None:
     assert parse_content_length(str(length)) == length
+
+
+# -- Transfer-Encoding -------------------------------------------------------------------------
+
+coding_lists = st.lists(
+    st.one_of(
+        st.sampled_from(["chunked", "Chunked", "gzip", "identity", "x-y", "", " ", "chunked;a=1"]),
+        http_text,
+    ),
+    max_size=5,
+).map(",".join)
+
+
+@given(st.one_of(st.none(), http_text, coding_lists))
+@example("gzip, chunked")
+@example(" , chunked ,")
+def test_parse_transfer_encoding_raises_only_client_errors(value: str | None) -> None:
+    try:
+        chunked = parse_transfer_encoding(value)
+    except ClientError as error:
+        assert (error.status, error.type) in (
+            (400, "transfer_encoding_invalid"),
+            (501, "transfer_encoding_unsupported"),
+        )
+        assert value is not None
+        return
+    # Accepted only when absent, or when chunked is the one coding named.
+    assert chunked is (value is not None)
+    if value is not None:
+        names = [part.strip(" \t").lower() for part in value.split(",")]
+        assert [name for name in names if name] == ["chunked"]
 
 
 # -- options headers -------------------------------------------------------------------------

@@ -14,23 +14,27 @@ from lcore.limits import BoundedInput, read_body
 
 
 class ChunkedStream(io.BytesIO):
-    """A ``wsgi.input`` whose ``read()`` returns pieces of the given sizes, in turn."""
+    """A ``wsgi.input`` whose ``read()`` returns pieces of the given sizes, in turn, and
+    counts the bytes it hands out."""
 
     def __init__(self, data: bytes, sizes: list[int]) -> None:
         super().__init__(data)
         self.sizes = sizes or [1]
         self.turn = 0
+        self.total = 0
 
     def read(self, size: int | None = -1) -> bytes:
         piece = self.sizes[self.turn % len(self.sizes)]
         self.turn += 1
         if size is not None and size >= 0:
             piece = min(piece, size)
-        return super().read(piece)
+        data = super().read(piece)
+        self.total += len(data)
+        return data
 
 
-def whole(data: bytes) -> io.BytesIO:
-    return io.BytesIO(data)
+def whole(data: bytes) -> ChunkedStream:
+    return ChunkedStream(data, [len(data) + 1])
 
 
 def byte_by_byte(data: bytes) -> ChunkedStream:
@@ -47,7 +51,7 @@ def outcome(read: Callable[[], bytes]) -> Outcome:
         return ("error", (error.status, error.type))
 
 
-def feeds(data: bytes, sizes: list[int]) -> list[io.BytesIO]:
+def feeds(data: bytes, sizes: list[int]) -> list[ChunkedStream]:
     return [whole(data), byte_by_byte(data), ChunkedStream(data, sizes)]
 
 
@@ -99,6 +103,40 @@ def test_limit_is_enforced_however_the_body_arrives(
                 assert got == ("error", (413, "body_too_large"))
             else:
                 assert got == ("ok", data)
+
+
+@given(
+    st.binary(max_size=600),
+    st.integers(min_value=-1, max_value=700),
+    st.booleans(),
+    st.integers(min_value=1, max_value=400),
+    sizes_strategy,
+)
+def test_read_never_exceeds_the_limit_plus_one(
+    data: bytes, length: int, terminated: bool, limit: int, sizes: list[int]
+) -> None:
+    for stream in feeds(data, sizes):
+        outcome(lambda s=stream: read_body(s, length, False, terminated, limit))
+        assert stream.total <= limit + 1
+        if length >= 0:
+            assert stream.total <= length
+
+
+@given(
+    st.binary(max_size=600),
+    st.lists(st.integers(min_value=0, max_value=600), max_size=20).map(sorted),
+    st.booleans(),
+    st.integers(min_value=0, max_value=400),
+    sizes_strategy,
+)
+def test_chunked_read_never_exceeds_the_limit_plus_one_past_the_framing(
+    body: bytes, cuts: list[int], extensions: bool, limit: int, sizes: list[int]
+) -> None:
+    raw = encode_chunked(body, cuts, extensions)
+    framing = len(raw) - len(body)
+    for stream in feeds(raw + b"trailing bytes", sizes):
+        outcome(lambda s=stream: read_body(s, -1, True, False, limit))
+        assert stream.total <= limit + 1 + framing
 
 
 @given(
@@ -172,3 +210,41 @@ def test_bounded_input_partial_reads_add_up(
             assert reader.read() == b""
             break
     assert b"".join(pieces) == data[:length]
+
+
+class FailingStream(ChunkedStream):
+    """A ``ChunkedStream`` that raises ``error`` once ``fail_at`` bytes have been handed out."""
+
+    def __init__(self, data: bytes, sizes: list[int], fail_at: int, error: OSError) -> None:
+        super().__init__(data, sizes)
+        self.fail_at = fail_at
+        self.error = error
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.total >= self.fail_at:
+            raise self.error
+        return super().read(size)
+
+
+@given(
+    st.binary(max_size=300),
+    st.integers(min_value=0, max_value=400),
+    st.sampled_from(["content-length", "terminated", "chunked"]),
+    st.sampled_from([ConnectionResetError(), TimeoutError(), BrokenPipeError(), OSError()]),
+    sizes_strategy,
+)
+def test_a_failing_stream_is_a_client_error_never_an_os_error(
+    body: bytes, fail_at: int, framing: str, error: OSError, sizes: list[int]
+) -> None:
+    raw = encode_chunked(body, [10, 100], False) if framing == "chunked" else body
+    length = len(body) if framing == "content-length" else -1
+    stream = FailingStream(raw, sizes, fail_at, error)
+    got = outcome(
+        lambda: read_body(stream, length, framing == "chunked", framing == "terminated", 200)
+    )
+    if got[0] == "ok":
+        assert got[1] == body
+    elif len(body) <= 200:
+        assert got[1] == (400, "client_disconnected")
+    else:
+        assert got[1] in ((400, "client_disconnected"), (413, "body_too_large"))
