@@ -11,6 +11,7 @@ import base64
 import binascii
 import calendar
 import html
+import re
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -164,14 +165,18 @@ def parse_qsl(qs: str, max_fields: int, where: str = "query") -> list[tuple[str,
 
 
 def parse_options_header(value: str) -> tuple[str, dict[str, str]]:
-    """Split a header like ``text/html; charset="utf-8"`` into a lower-cased value and params."""
+    """Split a header like ``text/html; charset="utf-8"`` into a lower-cased value and params.
+
+    Linear in the length of ``value``, however many ``;`` or quotes it holds.
+    """
     head, _, rest = value.partition(";")
     params: dict[str, str] = {}
-    while rest:
-        item, _, rest = _split_param(rest)
+    for item in _split_params(rest) if rest else ():
         key, eq, val = item.partition("=")
+        if not eq:
+            continue
         key = key.strip().lower()
-        if not key or not eq:
+        if not key:
             continue
         val = val.strip()
         if len(val) >= 2 and val[0] == val[-1] == '"':
@@ -180,20 +185,40 @@ def parse_options_header(value: str) -> tuple[str, dict[str, str]]:
     return head.strip().lower(), params
 
 
-def _split_param(text: str) -> tuple[str, str, str]:
-    """Cut one ``;``-separated item, honouring quoted strings."""
-    in_quote = False
-    escaped = False
-    for i, ch in enumerate(text):
-        if escaped:
-            escaped = False
-        elif ch == "\\" and in_quote:
-            escaped = True
-        elif ch == '"':
-            in_quote = not in_quote
-        elif ch == ";" and not in_quote:
-            return text[:i], ";", text[i + 1 :]
-    return text, "", ""
+#: The rest of a quoted string after its opening quote: escaped pairs and plain characters,
+#: then the closing quote if there is one. The two alternatives never overlap, so the match
+#: is linear.
+_QUOTED_TAIL = re.compile(r'(?:[^"\\]|\\.)*"?', re.DOTALL)
+
+
+def _split_params(text: str) -> list[str]:
+    """Cut ``;``-separated items, honouring quoted strings (RFC 9110 section 5.6.4).
+
+    An unterminated quoted string runs to the end of the text.
+    """
+    if '"' not in text:
+        return text.split(";")
+    items: list[str] = []
+    start = pos = 0
+    end = len(text)
+    semi = text.find(";")
+    while True:
+        # NOTE: the next ";" is searched again only once the scan has passed it, and the
+        # search for a quote stops at it, so each character is looked at a bounded number
+        # of times: many ";" or many quotes cost one pass, not one pass per item.
+        if 0 <= semi < pos:
+            semi = text.find(";", pos)
+        stop = end if semi < 0 else semi
+        quote = text.find('"', pos, stop)
+        if quote >= 0:
+            tail = _QUOTED_TAIL.match(text, quote + 1)
+            pos = end if tail is None else tail.end()
+            continue
+        if semi < 0:
+            items.append(text[start:])
+            return items
+        items.append(text[start:semi])
+        start = pos = semi + 1
 
 
 def parse_cookie_header(value: str, max_cookies: int) -> list[tuple[str, str]]:

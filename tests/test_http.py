@@ -128,6 +128,30 @@ def test_parse_options_header(value: str, expected: tuple[str, dict[str, str]]) 
     assert parse_options_header(value) == expected
 
 
+# A quadratic split takes seconds at this size; the tests assert only the result (timings
+# are measured by hand, never asserted).
+_BIG = 512 * 1024
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("text/plain" + ";" * _BIG, ("text/plain", {}), id="semicolons"),
+        pytest.param("a/b" + "; k=v" * (_BIG // 5), ("a/b", {"k": "v"}), id="params"),
+        pytest.param("a/b;" + '"' * _BIG, ("a/b", {}), id="quotes"),
+        pytest.param("a/b;" + '"";' * (_BIG // 3), ("a/b", {}), id="empty-quoted"),
+        pytest.param('a/b; k="' + ";" * _BIG, ("a/b", {"k": '"' + ";" * _BIG}), id="open-quote"),
+        pytest.param(
+            'a/b; k="' + "\\;" * (_BIG // 2),
+            ("a/b", {"k": '"' + "\\;" * (_BIG // 2)}),
+            id="escapes",
+        ),
+    ],
+)
+def test_parse_options_header_is_linear(value: str, expected: tuple[str, dict[str, str]]) -> None:
+    assert parse_options_header(value) == expected
+
+
 # -- cookies -------------------------------------------------------------------------------------
 
 

@@ -155,6 +155,48 @@ def test_parse_options_header_round_trip(kind: str, sub: str, params: dict[str, 
     assert parse_options_header(header) == (f"{kind}/{sub}".lower(), params)
 
 
+def split_params_by_hand(text: str) -> list[str]:
+    """The ``;``-separated items of ``text``, quoted strings honoured: one character at a
+    time, the plainest statement of the rule, to compare the parser with."""
+    items: list[str] = []
+    current: list[str] = []
+    in_quote = escaped = False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and in_quote:
+            escaped = True
+        elif ch == '"':
+            in_quote = not in_quote
+        elif ch == ";" and not in_quote:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    items.append("".join(current))
+    return items
+
+
+def options_by_hand(value: str) -> tuple[str, dict[str, str]]:
+    head, _, rest = value.partition(";")
+    params: dict[str, str] = {}
+    for item in split_params_by_hand(rest) if rest else []:
+        key, eq, val = item.partition("=")
+        key, val = key.strip().lower(), val.strip()
+        if key and eq:
+            if len(val) >= 2 and val[0] == val[-1] == '"':
+                val = val[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+            params[key] = val
+    return head.strip().lower(), params
+
+
+@given(st.lists(st.sampled_from(['"', ";", "\\", "=", "k", " ", "v", "K"])).map("".join))
+@example('a; k="x;\\"y"; j=2')
+@example('a; k="unterminated; j=2')
+def test_parse_options_header_splits_as_by_hand(value: str) -> None:
+    assert parse_options_header(value) == options_by_hand(value)
+
+
 # -- ranges ----------------------------------------------------------------------------------
 
 
