@@ -87,9 +87,10 @@ class Request:
 
     @property
     def method(self) -> str:
-        """The upper-cased request method."""
+        """The request method exactly as sent: ``get`` is not ``GET`` (methods are
+        case-sensitive, RFC 9110 section 9.1)."""
         method: str = self.environ.get("REQUEST_METHOD", "GET")
-        return method.upper()
+        return method
 
     @property
     def path(self) -> str:

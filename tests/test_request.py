@@ -19,8 +19,10 @@ def make_request(path: str = "/", app: Lcore | None = None, **extra: Any) -> Req
 # -- the request line ------------------------------------------------------------------
 
 
-def test_method_is_upper_cased_and_defaults_to_get() -> None:
-    assert make_request(REQUEST_METHOD="post").method == "POST"
+def test_method_is_kept_as_sent_and_defaults_to_get() -> None:
+    # RFC 9110 section 9.1: methods are case-sensitive; "post" is not "POST".
+    assert make_request(REQUEST_METHOD="post").method == "post"
+    assert make_request(REQUEST_METHOD="POST").method == "POST"
     assert Request({}).method == "GET"
 
 
