@@ -240,7 +240,12 @@ def _environ_key(name: str) -> str:
 
 
 class WSGIHeaderDict(Mapping[str, str]):
-    """A read-only, case-insensitive view of the request headers in a WSGI environ."""
+    """A read-only, case-insensitive view of the request headers in a WSGI environ.
+
+    It lists the headers it can serve: an environ key that no header name maps back to
+    (``HTTP_X_-A``, ``HTTP_``, a lower-case ``HTTP_x``, ``HTTP_CONTENT_TYPE``) or a value
+    that is not a string is left out, so iterating never leads to a ``KeyError``.
+    """
 
     __slots__ = ("environ",)
 
@@ -248,20 +253,30 @@ class WSGIHeaderDict(Mapping[str, str]):
         self.environ: WSGIEnviron = environ
 
     def __getitem__(self, key: str) -> str:
-        value = self.environ[_environ_key(key)]
+        if not isinstance(key, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise KeyError(key)
+        value = self.environ.get(_environ_key(key))
         if not isinstance(value, str):
             raise KeyError(key)
         return value
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and _environ_key(key) in self.environ
+        return isinstance(key, str) and isinstance(self.environ.get(_environ_key(key)), str)
 
     def __iter__(self) -> Iterator[str]:
-        for key in self.environ:
+        for key, value in list(self.environ.items()):
+            if not isinstance(value, str):
+                continue
             if key.startswith("HTTP_"):
-                yield key[5:].replace("_", "-").title()
+                name = key[5:].replace("_", "-").title()
             elif key in ("CONTENT_LENGTH", "CONTENT_TYPE"):
-                yield key.replace("_", "-").title()
+                name = key.replace("_", "-").title()
+            else:
+                continue
+            # NOTE: only names that lead back to this very key: the CGI form loses "-"
+            # versus "_" and case, so some keys (HTTP_X_-A) have no name that reads them.
+            if name and _environ_key(name) == key:
+                yield name
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

@@ -129,8 +129,16 @@ def test_wsgi_header_dict() -> None:
     assert h["content-length"] == "3"
     assert "accept" in h
     assert 3 not in h
-    assert sorted(h) == ["Accept", "Content-Length", "Content-Type", "Weird", "X-Token"]
-    assert len(h) == 5
+    # A value that is not a string is not a header: left out, so iterating never fails.
+    assert sorted(h) == ["Accept", "Content-Length", "Content-Type", "X-Token"]
+    assert len(h) == 4
+    assert dict(h) == {
+        "X-Token": "abc",
+        "Accept": "*/*",
+        "Content-Type": "text/plain",
+        "Content-Length": "3",
+    }
+    assert "Weird" not in h
     with pytest.raises(KeyError):
         _ = h["Weird"]  # not a string: not a header value
     with pytest.raises(KeyError):
@@ -142,6 +150,42 @@ def test_wsgi_header_dict() -> None:
         h["X"] = "1"
     with pytest.raises(TypeError):
         del h["X-Token"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "HTTP_X_-A",
+        "HTTP_",
+        "HTTP__",
+        "HTTP_x",
+        "HTTP_X__A",
+        "HTTP_É",
+        "HTTP_ß",
+        "HTTP_ǅ",
+        "HTTP_日本",
+        "HTTP_A B",
+        "HTTP_\x00",
+        "HTTP_CONTENT_TYPE",
+        "HTTP_CONTENT_LENGTH",
+    ],
+)
+def test_wsgi_header_dict_lists_only_what_it_can_read(key: str) -> None:
+    h = WSGIHeaderDict({key: "odd", "HTTP_ACCEPT": "*/*", "CONTENT_TYPE": "text/plain"})
+    headers = dict(h)  # iterating and reading back never raises
+    assert headers["Accept"] == "*/*"
+    assert headers["Content-Type"] == "text/plain"
+    assert len(h) == len(headers) == len(list(h))
+    for name, value in headers.items():
+        assert name
+        assert name in h
+        assert h[name] == h.get(name) == value
+
+
+def test_wsgi_header_dict_ignores_keys_that_are_not_text() -> None:
+    h = WSGIHeaderDict({"HTTP_ACCEPT": "*/*"})
+    assert h.get(5) is None  # type: ignore[call-overload]  # a key of the wrong type: missing
+    assert 5 not in h
 
 
 def test_iter_pairs() -> None:

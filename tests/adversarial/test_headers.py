@@ -1,4 +1,5 @@
-"""Header injection: CR, LF or NUL in a header set by the handler is a 500, never a split header."""
+"""Headers: what the handler sets cannot split or corrupt the response (a 500, never a bad
+header), and the request's headers read without error whatever the environ holds."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from urllib.parse import quote
 
 import pytest
 
-from lcore import Lcore, response
-from tests.raw_wsgi import expect_error, send
+from lcore import Lcore, request, response
+from tests.raw_wsgi import expect_error, expect_json, send
 
 
 @pytest.mark.parametrize(
@@ -54,3 +55,25 @@ def test_harmless_header_value_passes(target: Lcore) -> None:
     result = send(target, "/inject", QUERY_STRING="v=fine%09value")
     assert result.status_code == 200
     assert result.header("X-Echo") == "fine\tvalue"
+
+
+# -- request headers ------------------------------------------------------------------------
+
+
+def headers_app() -> Lcore:
+    app = Lcore()
+    app.config["error.format"] = "json"
+
+    @app.get("/headers")
+    def headers() -> dict[str, str]:
+        return dict(request.headers)
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "key", ["HTTP_X_-A", "HTTP_", "HTTP__", "HTTP_x", "HTTP_É", "HTTP_\x00", "HTTP_CONTENT_TYPE"]
+)
+def test_request_headers_with_odd_environ_keys(key: str) -> None:
+    result = send(headers_app(), "/headers", **{key: "odd", "HTTP_ACCEPT": "*/*"})
+    assert expect_json(result)["Accept"] == "*/*"
