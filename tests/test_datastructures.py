@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lcore import FormsDict, HeaderDict, MultiDict, WSGIHeaderDict
-from lcore.datastructures import check_header_value, iter_pairs
+from lcore.datastructures import check_header_name, check_header_value, iter_pairs
 
 
 def test_multidict_keeps_every_value() -> None:
@@ -111,6 +111,53 @@ def test_check_header_value() -> None:
     assert check_header_value("fine value\t") == "fine value\t"
     with pytest.raises(TypeError):
         check_header_value(b"bytes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "plain", "tab\tinside", "caf\xe9", "\x80\x9f\xa0\xff", '"q", (c); k=v', "a" * 9999],
+)
+def test_check_header_value_allows_visible_latin1_spaces_and_tabs(value: str) -> None:
+    assert check_header_value(value) == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [chr(code) for code in range(32) if code != 9] + ["\x7f", "ok\x7f", "€", "\u0100", "\udcff"],
+)
+def test_check_header_value_refuses_controls_and_non_latin1(value: str) -> None:
+    with pytest.raises(ValueError, match="header value"):
+        check_header_value(value)
+
+
+@pytest.mark.parametrize("name", ["X-Token", "x_custom", "!#$%&'*+-.^_`|~09azAZ"])
+def test_check_header_name_accepts_tokens(name: str) -> None:
+    assert check_header_name(name) == name
+
+
+@pytest.mark.parametrize(
+    "name", ["", " ", "a b", "a:b", "é", "a\tb", "a\r\nb", "a\x00", "\x7f", "(x)", "a=b", "{}"]
+)
+def test_check_header_name_refuses_what_is_not_a_token(name: str) -> None:
+    with pytest.raises(ValueError, match="header name"):
+        check_header_name(name)
+    with pytest.raises(ValueError, match="header name"):
+        HeaderDict()[name] = "v"
+
+
+def test_check_header_name_needs_a_string() -> None:
+    with pytest.raises(TypeError):
+        check_header_name(5)  # type: ignore[arg-type]  # the check a type checker cannot make
+    with pytest.raises(TypeError):
+        HeaderDict().append(5, "v")  # type: ignore[arg-type]  # the same, through the dict
+
+
+def test_header_dict_takes_any_number_of_distinct_names() -> None:
+    h = HeaderDict()
+    for i in range(2000):  # more than the names cached as checked
+        h.append(f"x-name_{i}", str(i))
+    assert h["X-Name-1999"] == "1999"
+    assert len(h) == 2000
 
 
 def test_wsgi_header_dict() -> None:
