@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 from .errors import ClientError
 
@@ -34,6 +34,8 @@ __all__ = [
     "parse_qsl",
     "parse_range_header",
     "path_shift",
+    "quote_path",
+    "quote_url",
 ]
 
 #: Longest Content-Length accepted: 18 digits stays well inside a 64-bit integer.
@@ -82,6 +84,53 @@ def decode_path(raw: str) -> str:
         raise ClientError(
             400, "The request path is not valid UTF-8", "path_invalid_utf8", ("path",)
         ) from None
+
+
+#: RFC 3986 section 3.3: what a path segment may hold as it is (unreserved, sub-delims,
+#: ":" and "@"), plus the "/" between segments.
+_PATH_SAFE = "/!$&'()*+,;=:@"
+#: Anything a URL may not hold as it is: a "%" that does not start an escape, and every
+#: character that is neither unreserved nor reserved (RFC 3986 section 2).
+_URL_UNSAFE = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+
+
+def quote_path(path: str) -> str:
+    """Percent-encode decoded path text (``request.path``) for use in a URL.
+
+    Every character but the unreserved ones, the sub-delims, ``:``, ``@`` and ``/`` is
+    escaped, ``%``, ``?`` and ``#`` included, so the result decodes back to ``path``.
+    A path that starts with ``//`` gets its second slash escaped: a URL without a host
+    that began with ``//`` would name a host (RFC 3986 section 3.3).
+
+    Raises:
+        ValueError: ``path`` is not valid Unicode (a lone surrogate).
+    """
+    quoted = quote(path, safe=_PATH_SAFE)
+    if quoted.startswith("//"):
+        quoted = "/%2F" + quoted[2:]
+    return quoted
+
+
+def quote_url(url: str) -> str:
+    """Percent-encode what a URL may not hold, leaving the rest as it is.
+
+    Non-ASCII characters become UTF-8 escapes; controls, spaces and the characters
+    RFC 3986 allows nowhere (``"<>\\^`{|}``) are escaped; valid escapes (``%20``) and
+    reserved characters are kept, so an encoded URL passes unchanged. A ``#`` after the
+    first one is escaped (a fragment cannot hold one).
+
+    Raises:
+        ValueError: ``url`` is not valid Unicode (a lone surrogate).
+    """
+    quoted = _URL_UNSAFE.sub(_escape, url)
+    head, hash_, fragment = quoted.partition("#")
+    if "#" in fragment:
+        quoted = head + hash_ + fragment.replace("#", "%23")
+    return quoted
+
+
+def _escape(match: re.Match[str]) -> str:
+    return quote(match.group(), safe="")
 
 
 def _decode_component(part: str, where: str) -> str:

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from lcore import HTTPError, HTTPResponse, Lcore, request, response
+from lcore import HTTPError, HTTPResponse, Lcore, redirect, request, response
 from tests.raw_wsgi import expect_error, expect_json, send
 
 
@@ -52,6 +52,8 @@ def test_header_injection_via_set_header(target: Lcore, value: str) -> None:
         pytest.param(lambda: response.set_cookie("c", "v\x7f"), id="cookie-del"),
         pytest.param(lambda: HTTPResponse(headers={"X-A": "\x00"}), id="http-response"),
         pytest.param(lambda: HTTPError(500, X_A="\x1b"), id="http-error"),
+        pytest.param(lambda: redirect("/a\x00b"), id="redirect-nul"),
+        pytest.param(lambda: redirect("/a\r\nX: 1"), id="redirect-crlf"),
     ],
 )
 def test_header_injection_via_other_setters(app: Lcore, action: object) -> None:

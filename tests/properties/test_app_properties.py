@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from lcore import Lcore, request
+from lcore import Lcore, redirect, request
 from lcore.errors import ClientError
 from lcore.jsonutil import load_json_body
 from tests.raw_wsgi import call_raw, make_environ
@@ -104,6 +105,43 @@ def test_any_request_gets_one_well_formed_answer(environ: dict[str, Any]) -> Non
         payload = json.loads(result.body)
         assert payload["status"] == result.status_code
         assert content_type == "application/json"
+
+
+# -- redirect ----------------------------------------------------------------------------------
+
+
+def slash_app() -> Lcore:
+    app = Lcore()
+    app.config["error.format"] = "json"
+
+    @app.route("/", method="ANY")
+    @app.route("/<rest:path>", method="ANY")  # the widest rule: any path at all
+    def add_slash(rest: str = "") -> None:
+        redirect(request.path + "/")
+
+    return app
+
+
+SLASH_APP = slash_app()
+no_surrogates = st.text(st.characters(blacklist_categories=("Cs",)))
+
+
+@given(no_surrogates)
+@example("")
+@example("/evil.example")
+@example("a?b#c%d%20e")
+@example("a\x00\r\nb")
+@example("caf\u00e9/\U0001f600")
+def test_redirect_to_the_path_plus_slash_round_trips(text: str) -> None:
+    path = "/" + text
+    # PEP 3333: a server hands over the path's UTF-8 bytes as latin-1 text.
+    result = call_raw(SLASH_APP, make_environ(path.encode().decode("latin-1")))
+    assert result.status_code == 303, result.body
+    location = result.header("Location") or ""
+    assert location.isascii() and location.isprintable() and " " not in location
+    parts = urlsplit(location)
+    assert (parts.scheme, parts.netloc, parts.query, parts.fragment) == ("", "", "", "")
+    assert unquote(parts.path, errors="strict") == path + "/"
 
 
 # -- JSON depth ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
@@ -20,6 +20,8 @@ from lcore.http import (
     parse_options_header,
     parse_qsl,
     parse_range_header,
+    quote_path,
+    quote_url,
 )
 
 # WSGI hands over header and query text as latin-1-carried bytes; anything else may
@@ -195,6 +197,32 @@ def options_by_hand(value: str) -> tuple[str, dict[str, str]]:
 @example('a; k="unterminated; j=2')
 def test_parse_options_header_splits_as_by_hand(value: str) -> None:
     assert parse_options_header(value) == options_by_hand(value)
+
+
+# -- URL quoting -------------------------------------------------------------------------------
+
+
+def is_url_text(text: str) -> bool:
+    """Printable ASCII with no space: what a Location header can carry as it is."""
+    return text.isascii() and text.isprintable() and " " not in text
+
+
+@given(no_surrogates)
+def test_quote_url_gives_url_text_and_keeps_it(url: str) -> None:
+    quoted = quote_url(url)
+    assert is_url_text(quoted)
+    assert quote_url(quoted) == quoted
+    if "%" not in url:
+        assert unquote(quoted) == url
+
+
+@given(no_surrogates)
+def test_quote_path_round_trips_as_a_path(path: str) -> None:
+    quoted = quote_path("/" + path)
+    assert is_url_text(quoted)
+    parts = urlsplit(quoted)
+    assert (parts.scheme, parts.netloc, parts.query, parts.fragment) == ("", "", "", "")
+    assert unquote(parts.path) == "/" + path
 
 
 # -- ranges ----------------------------------------------------------------------------------
