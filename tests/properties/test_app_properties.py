@@ -40,6 +40,14 @@ def reader_app() -> Lcore:
     def numbers(n: int, rest: str) -> str:
         return f"{n}:{rest}"
 
+    @app.route("/h/<name>", method="ANY")
+    def read_headers(name: str) -> dict[str, Any]:
+        return {"headers": dict(request.headers), "type": request.content_type}
+
+    @app.route("/go/<rest:path>", method="ANY")
+    def add_slash(rest: str) -> None:
+        redirect(request.path + "/")
+
     return app
 
 
@@ -54,6 +62,32 @@ wsgi_text = st.one_of(
 )
 
 
+#: Environ keys no server makes but a raw WSGI call may hold: no header name maps back to
+#: most of them.
+odd_header_keys = st.one_of(
+    st.sampled_from(
+        ["HTTP_X_-A", "HTTP_", "HTTP__", "HTTP_x", "HTTP_É", "HTTP_\x00", "HTTP_CONTENT_TYPE"]
+    ),
+    st.text(max_size=8).map(lambda name: "HTTP_" + name),
+)
+content_types = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "text/plain",
+            "application/ld+json; charset=utf-8",
+            "application/json" + ";" * 5000,
+            'application/json; a="' + '\\"' * 2000,
+        ]
+    ),
+    wsgi_text,
+)
+#: Methods as a raw environ may carry them: case matters (RFC 9110 section 9.1).
+methods = st.sampled_from(["GET", "POST", "PUT", "HEAD", "DELETE", "get", "Post", "head", "BREW"])
+
+
 @st.composite
 def environs(draw: st.DrawFn) -> dict[str, Any]:
     body = draw(st.binary(max_size=300))
@@ -63,18 +97,9 @@ def environs(draw: st.DrawFn) -> dict[str, Any]:
         "HTTP_AUTHORIZATION": draw(st.one_of(wsgi_text, st.just("Basic " + "x" * 10))),
         "HTTP_X_FORWARDED_FOR": draw(wsgi_text),
         "HTTP_HOST": draw(st.one_of(st.just("localhost"), wsgi_text)),
-        "CONTENT_TYPE": draw(
-            st.sampled_from(
-                [
-                    "",
-                    "application/json",
-                    "application/x-www-form-urlencoded",
-                    "text/plain",
-                    "application/ld+json; charset=utf-8",
-                ]
-            )
-        ),
+        "CONTENT_TYPE": draw(content_types),
     }
+    extra.update(draw(st.dictionaries(odd_header_keys, latin1, max_size=3)))
     length = draw(
         st.one_of(st.none(), st.just(str(len(body))), wsgi_text, st.integers(-5, 400).map(str))
     )
@@ -84,9 +109,15 @@ def environs(draw: st.DrawFn) -> dict[str, Any]:
         extra["HTTP_TRANSFER_ENCODING"] = "chunked"
     if draw(st.booleans()):
         extra["wsgi.input_terminated"] = True
-    path = draw(st.one_of(st.just("/x"), st.just("/n/1/a"), latin1.map(lambda p: "/" + p), latin1))
-    method = draw(st.sampled_from(["GET", "POST", "PUT", "HEAD", "DELETE"]))
-    return make_environ(path, method, body, **extra)
+    path = draw(
+        st.one_of(
+            st.sampled_from(["/x", "/n/1/a", "/h/a"]),
+            latin1.map(lambda p: "/" + p),
+            latin1.map(lambda p: "/go/" + p),
+            latin1,
+        )
+    )
+    return make_environ(path, draw(methods), body, **extra)
 
 
 @given(environs())
@@ -95,16 +126,24 @@ def environs(draw: st.DrawFn) -> dict[str, Any]:
 )
 @example(make_environ("/\xff", "GET"))
 @example(make_environ("no-slash", "GET"))
+@example(make_environ("/h/a", "GET", HTTP_X_A="1", **{"HTTP_X_-A": "2", "HTTP_": "3"}))
+@example(make_environ("/x", "get"))
+@example(make_environ("/go/a?b%", "GET"))
+@example(make_environ("/x", "POST", b"{}", CONTENT_TYPE="application/json" + ";" * 5000))
 def test_any_request_gets_one_well_formed_answer(environ: dict[str, Any]) -> None:
-    # call_raw checks: start_response called once, a valid status line, str headers without
-    # CR/LF/NUL, and a Content-Length that matches the body.
+    # call_raw checks: start_response called once; a PEP 3333 status line ("200 OK");
+    # header names that are tokens; values of latin-1 text without control characters
+    # (a tab allowed); a Content-Length that matches the body.
     result = call_raw(APP, environ)
-    assert result.status_code < 500, result.body
+    assert result.status_code < 500, result.body  # bad input is never a server error
     content_type = result.header("Content-Type") or ""
     if result.status_code >= 400 and environ["REQUEST_METHOD"] != "HEAD":
         payload = json.loads(result.body)
         assert payload["status"] == result.status_code
         assert content_type == "application/json"
+    if result.status_code == 303:
+        location = result.header("Location") or ""
+        assert location.isascii() and location.isprintable() and " " not in location
 
 
 # -- redirect ----------------------------------------------------------------------------------
