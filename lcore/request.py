@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterator
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
-from urllib.parse import SplitResult, quote
+from urllib.parse import SplitResult
 
 from ._wsgi import WSGIEnviron
 from .datastructures import FormsDict, WSGIHeaderDict
@@ -20,6 +20,7 @@ from .http import (
     parse_options_header,
     parse_qsl,
     path_shift,
+    quote_path,
 )
 from .jsonutil import load_json_body
 from .limits import DEFAULT_LIMITS, Limits, read_body
@@ -137,7 +138,8 @@ class Request:
             port = env.get("SERVER_PORT")
             if port and port != ("80" if scheme == "http" else "443"):
                 host += ":" + port
-        path = quote(self.fullpath, safe="/:@!$&'()*+,;=-._~%")
+        # NOTE: the path is decoded text: a "%" in it is a character, escaped like "?".
+        path = quote_path(self.fullpath)
         return SplitResult(scheme.split(",")[0].strip(), host, path, self.query_string, "")
 
     @property

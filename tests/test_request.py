@@ -69,6 +69,19 @@ def test_url_parts_and_script_name() -> None:
     assert hosted.url == "http://example.org:81/h"
 
 
+@pytest.mark.parametrize(
+    ("path_info", "url"),
+    [
+        ("/a%41", "http://localhost/a%2541"),  # the client sent %2541: "%" is a character
+        ("/a?b#c", "http://localhost/a%3Fb%23c"),
+        ("/caf\xc3\xa9", "http://localhost/caf%C3%A9"),  # UTF-8 bytes carried as latin-1
+        ("/;=:@!$&'()*+,-._~", "http://localhost/;=:@!$&'()*+,-._~"),
+    ],
+)
+def test_url_escapes_the_decoded_path(path_info: str, url: str) -> None:
+    assert make_request(path_info).url == url
+
+
 # -- headers -------------------------------------------------------------------------------
 
 
