@@ -7,12 +7,14 @@ greenlets (with contextvars support) and the thread that runs an async handler.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 from urllib.parse import urljoin
 
 from .datastructures import HeaderDict
+from .http import quote_path, quote_url
 from .request import Request
 from .response import HTTPResponse, Response
 
@@ -31,6 +33,7 @@ __all__ = [
     "current_context",
     "log_failure",
     "redirect",
+    "redirect_location",
     "request",
     "response",
     "unbind_context",
@@ -153,25 +156,71 @@ def redirect(url: str, code: int | None = None) -> NoReturn:
     are sent as given, and relative ones are resolved against the request path only
     (RFC 9110 section 10.2.2 allows a relative Location).
 
+    ``url`` is URL text: what a URL may not hold (non-ASCII, spaces, controls, ``"<>\\^`{|}``,
+    a ``%`` that starts no escape) is percent-encoded, and valid escapes and reserved
+    characters are kept. A target that starts with the request's own path
+    (``request.path + "/"``) reads that part as the decoded path it is: a ``%``, ``?``,
+    ``#``, NUL or line break in it (sent escaped by the client) is escaped again and stays
+    part of the path. A Location never starts with ``//`` unless ``url`` does, with a host.
+
     Args:
         url: Target URL, absolute or relative.
         code: 303 for HTTP/1.1 clients by default, 302 otherwise.
 
     Raises:
-        HTTPResponse: Always.
+        HTTPResponse: Always, unless ``url`` is refused.
+        ValueError: ``url`` holds NUL, CR or LF (outside the request's own path, which
+            is encoded), or a lone surrogate.
     """
     context = current_context()
     request, response = context.request, context.response
+    location = redirect_location(url, request)
     if code is None:
         code = 303 if request.environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 302
-    if "://" not in url and not url.startswith("//"):
-        url = urljoin(request.script_name.rstrip("/") + request.path, url)
     result = HTTPResponse("", code)
     result._cookies = list(response._cookies) if response._cookies else None
     if response._headers is not None:
         result._headers = HeaderDict(response._headers.allitems())
-    result.set_header("Location", url)
+    result.set_header("Location", location)
     raise result
+
+
+def redirect_location(url: str, request: Request) -> str:
+    """The ``Location`` that :func:`redirect` sends for ``url`` while answering ``request``.
+
+    Raises:
+        ValueError: ``url`` holds NUL, CR or LF outside the request's own path, or a
+            lone surrogate.
+    """
+    own = ""
+    if url.startswith("/"):
+        for path in (request.fullpath, request.path):
+            # NOTE: the request's path is decoded text; only where URL text would read it
+            # otherwise (or refuse it) must it be told apart from the URL text after it.
+            if url.startswith(path) and _READ_OTHERWISE.search(path) is not None:
+                own = path
+                break
+    rest = url[len(own) :]
+    if "\0" in rest or "\r" in rest or "\n" in rest:
+        raise ValueError(f"a redirect target must not contain NUL, CR or LF: {url!r}")
+    try:
+        location = quote_path(own) + quote_url(rest)
+    except UnicodeEncodeError:
+        raise ValueError(f"a redirect target must be valid Unicode: {url!r}") from None
+    if not url.startswith("/") and "://" not in url:
+        location = urljoin(quote_path(request.fullpath), location)
+    if location[:2] == "//" and (url[:2] != "//" or location[2:3] in ("", "/", "?", "#")):
+        # NOTE: a Location that starts with "//" names a host (RFC 3986 section 4.2). Only
+        # a target written so, with a host after it, means one: "//" alone names none,
+        # browsers read "///evil.example" as the host evil.example (WHATWG URL, special
+        # authority ignore slashes state), and a resolved relative target is a path.
+        location = "/%2F" + location[2:]
+    return location
+
+
+#: What URL text reads otherwise than decoded path text: an escape, the query, the
+#: fragment, a host (a leading "//"), and what redirect() refuses in URL text.
+_READ_OTHERWISE = re.compile(r"[%?#\x00\r\n]|^//")
 
 
 def bind_context(context: RequestContext) -> Token[RequestContext | None]:

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 from .errors import ClientError
 
@@ -35,6 +35,8 @@ __all__ = [
     "parse_range_header",
     "parse_transfer_encoding",
     "path_shift",
+    "quote_path",
+    "quote_url",
 ]
 
 #: Longest Content-Length accepted: 18 digits stays well inside a 64-bit integer.
@@ -144,6 +146,53 @@ def decode_path(raw: str) -> str:
         ) from None
 
 
+#: RFC 3986 section 3.3: what a path segment may hold as it is (unreserved, sub-delims,
+#: ":" and "@"), plus the "/" between segments.
+_PATH_SAFE = "/!$&'()*+,;=:@"
+#: Anything a URL may not hold as it is: a "%" that does not start an escape, and every
+#: character that is neither unreserved nor reserved (RFC 3986 section 2).
+_URL_UNSAFE = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+
+
+def quote_path(path: str) -> str:
+    """Percent-encode decoded path text (``request.path``) for use in a URL.
+
+    Every character but the unreserved ones, the sub-delims, ``:``, ``@`` and ``/`` is
+    escaped, ``%``, ``?`` and ``#`` included, so the result decodes back to ``path``.
+    A path that starts with ``//`` gets its second slash escaped: a URL without a host
+    that began with ``//`` would name a host (RFC 3986 section 3.3).
+
+    Raises:
+        ValueError: ``path`` is not valid Unicode (a lone surrogate).
+    """
+    quoted = quote(path, safe=_PATH_SAFE)
+    if quoted.startswith("//"):
+        quoted = "/%2F" + quoted[2:]
+    return quoted
+
+
+def quote_url(url: str) -> str:
+    """Percent-encode what a URL may not hold, leaving the rest as it is.
+
+    Non-ASCII characters become UTF-8 escapes; controls, spaces and the characters
+    RFC 3986 allows nowhere (``"<>\\^`{|}``) are escaped; valid escapes (``%20``) and
+    reserved characters are kept, so an encoded URL passes unchanged. A ``#`` after the
+    first one is escaped (a fragment cannot hold one).
+
+    Raises:
+        ValueError: ``url`` is not valid Unicode (a lone surrogate).
+    """
+    quoted = _URL_UNSAFE.sub(_escape, url)
+    head, hash_, fragment = quoted.partition("#")
+    if "#" in fragment:
+        quoted = head + hash_ + fragment.replace("#", "%23")
+    return quoted
+
+
+def _escape(match: re.Match[str]) -> str:
+    return quote(match.group(), safe="")
+
+
 def _decode_component(part: str, where: str) -> str:
     if "+" in part:
         part = part.replace("+", " ")
@@ -225,14 +274,18 @@ def parse_qsl(qs: str, max_fields: int, where: str = "query") -> list[tuple[str,
 
 
 def parse_options_header(value: str) -> tuple[str, dict[str, str]]:
-    """Split a header like ``text/html; charset="utf-8"`` into a lower-cased value and params."""
+    """Split a header like ``text/html; charset="utf-8"`` into a lower-cased value and params.
+
+    Linear in the length of ``value``, however many ``;`` or quotes it holds.
+    """
     head, _, rest = value.partition(";")
     params: dict[str, str] = {}
-    while rest:
-        item, _, rest = _split_param(rest)
+    for item in _split_params(rest) if rest else ():
         key, eq, val = item.partition("=")
+        if not eq:
+            continue
         key = key.strip().lower()
-        if not key or not eq:
+        if not key:
             continue
         val = val.strip()
         if len(val) >= 2 and val[0] == val[-1] == '"':
@@ -241,20 +294,40 @@ def parse_options_header(value: str) -> tuple[str, dict[str, str]]:
     return head.strip().lower(), params
 
 
-def _split_param(text: str) -> tuple[str, str, str]:
-    """Cut one ``;``-separated item, honouring quoted strings."""
-    in_quote = False
-    escaped = False
-    for i, ch in enumerate(text):
-        if escaped:
-            escaped = False
-        elif ch == "\\" and in_quote:
-            escaped = True
-        elif ch == '"':
-            in_quote = not in_quote
-        elif ch == ";" and not in_quote:
-            return text[:i], ";", text[i + 1 :]
-    return text, "", ""
+#: The rest of a quoted string after its opening quote: escaped pairs and plain characters,
+#: then the closing quote if there is one. The two alternatives never overlap, so the match
+#: is linear.
+_QUOTED_TAIL = re.compile(r'(?:[^"\\]|\\.)*"?', re.DOTALL)
+
+
+def _split_params(text: str) -> list[str]:
+    """Cut ``;``-separated items, honouring quoted strings (RFC 9110 section 5.6.4).
+
+    An unterminated quoted string runs to the end of the text.
+    """
+    if '"' not in text:
+        return text.split(";")
+    items: list[str] = []
+    start = pos = 0
+    end = len(text)
+    semi = text.find(";")
+    while True:
+        # NOTE: the next ";" is searched again only once the scan has passed it, and the
+        # search for a quote stops at it, so each character is looked at a bounded number
+        # of times: many ";" or many quotes cost one pass, not one pass per item.
+        if 0 <= semi < pos:
+            semi = text.find(";", pos)
+        stop = end if semi < 0 else semi
+        quote = text.find('"', pos, stop)
+        if quote >= 0:
+            tail = _QUOTED_TAIL.match(text, quote + 1)
+            pos = end if tail is None else tail.end()
+            continue
+        if semi < 0:
+            items.append(text[start:])
+            return items
+        items.append(text[start:semi])
+        start = pos = semi + 1
 
 
 def parse_cookie_header(value: str, max_cookies: int) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterator
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
-from urllib.parse import SplitResult, quote
+from urllib.parse import SplitResult
 
 from ._wsgi import WSGIEnviron
 from .datastructures import FormsDict, WSGIHeaderDict
@@ -21,6 +21,7 @@ from .http import (
     parse_qsl,
     parse_transfer_encoding,
     path_shift,
+    quote_path,
 )
 from .jsonutil import load_json_body
 from .limits import DEFAULT_LIMITS, Limits, read_body
@@ -88,9 +89,10 @@ class Request:
 
     @property
     def method(self) -> str:
-        """The upper-cased request method."""
+        """The request method exactly as sent: ``get`` is not ``GET`` (methods are
+        case-sensitive, RFC 9110 section 9.1)."""
         method: str = self.environ.get("REQUEST_METHOD", "GET")
-        return method.upper()
+        return method
 
     @property
     def path(self) -> str:
@@ -137,7 +139,8 @@ class Request:
             port = env.get("SERVER_PORT")
             if port and port != ("80" if scheme == "http" else "443"):
                 host += ":" + port
-        path = quote(self.fullpath, safe="/:@!$&'()*+,;=-._~%")
+        # NOTE: the path is decoded text: a "%" in it is a character, escaped like "?".
+        path = quote_path(self.fullpath)
         return SplitResult(scheme.split(",")[0].strip(), host, path, self.query_string, "")
 
     @property

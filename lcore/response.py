@@ -29,6 +29,24 @@ _MAX_COOKIE_SIZE = 3800
 _DEFAULT = object()
 
 
+def _cookie_attribute(label: str, value: str) -> str:
+    """Refuse a ``Set-Cookie`` attribute value that could end the attribute or the line.
+
+    Raises:
+        ValueError: Not visible ASCII and spaces, or a ``;`` (RFC 6265 section 4.1.1:
+            any CHAR except CTLs or ``;``), which would start an attribute of its own.
+        TypeError: Not a string.
+    """
+    if not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f"cookie {label} must be str, not {type(value).__name__}")
+    if not (value.isascii() and value.isprintable()) or ";" in value:
+        raise ValueError(
+            f"cookie {label} {value!r} must be visible ASCII and spaces, without ';'"
+            " (RFC 6265 section 4.1.1)"
+        )
+    return value
+
+
 def _status_pair(status: int | str) -> tuple[int, str]:
     """Normalise ``404`` or ``"404 Custom Reason"`` to ``(code, status line)``."""
     if isinstance(status, int):
@@ -134,12 +152,19 @@ class Response:
         """Set a header, replacing earlier values.
 
         Raises:
-            ValueError: The name or value contains CR, LF or NUL.
+            ValueError: The name is not a token, or the value holds a control character
+                (CR, LF, NUL, DEL, ...; a tab is fine) or a character outside latin-1.
+            TypeError: The name or value is not a string.
         """
         self.headers[name] = value
 
     def add_header(self, name: str, value: str) -> None:
-        """Add a header value, keeping earlier ones."""
+        """Add a header value, keeping earlier ones.
+
+        Raises:
+            ValueError: As for :meth:`set_header`.
+            TypeError: The name or value is not a string.
+        """
         self.headers.append(name, value)
 
     def __getitem__(self, name: str) -> str:
@@ -262,7 +287,8 @@ class Response:
         Raises:
             TypeError: A non-str value without ``secret``.
             ValueError: A bad name, a value with forbidden characters, an oversized cookie,
-                or an unknown ``samesite``.
+                an unknown ``samesite``, or a ``domain``, ``path`` or ``expires`` text that
+                is not visible ASCII or holds a ``;``.
         """
         if not name or any(c in _COOKIE_NAME_FORBIDDEN for c in name) or not name.isascii():
             raise ValueError(f"invalid cookie name: {name!r}")
@@ -283,11 +309,11 @@ class Response:
         if max_age is not None:
             parts.append(f"Max-Age={max_age_seconds(max_age)}")
         if expires is not None:
-            parts.append(f"Expires={http_date(expires)}")
+            parts.append(f"Expires={_cookie_attribute('expires', http_date(expires))}")
         if domain is not None:
-            parts.append(f"Domain={check_header_value(domain)}")
+            parts.append(f"Domain={_cookie_attribute('domain', domain)}")
         if path is not None:
-            parts.append(f"Path={check_header_value(path)}")
+            parts.append(f"Path={_cookie_attribute('path', path)}")
         if secure:
             parts.append("Secure")
         if httponly:

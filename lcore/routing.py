@@ -35,6 +35,8 @@ _TOKEN = re.compile(
     r"(?::((?:\\.|[^\\>])*))?)?>"  # :config>
 )
 _DEFAULT_PATTERN = "[^/]+"
+#: RFC 9110 section 9.1: a method is a token.
+_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _identity(value: str) -> str:
@@ -252,11 +254,20 @@ class Router(Generic[T]):
     def add(self, rule: str, method: str, target: T, name: str | None = None) -> ParsedRule:
         """Add a target for ``method`` on ``rule``; returns the parsed rule.
 
+        ``method`` is upper-cased here, as a convenience of registration; a request's
+        method is matched exactly as sent (RFC 9110 section 9.1: ``get`` is not ``GET``).
+
         Raises:
-            RouteError: The same method is already registered for an equivalent rule.
+            RouteError: The same method is already registered for an equivalent rule, or
+                the method is not a token.
         """
         parsed = self.parse(rule)
         method = method.upper()
+        if _METHOD.fullmatch(method) is None:
+            raise RouteError(
+                f"invalid method {method!r} for rule {rule!r}: a method is a token"
+                " (RFC 9110 section 9.1)"
+            )
         if name:
             self.builder[name] = parsed
         self.rules.setdefault(rule, {})
@@ -369,9 +380,7 @@ class Router(Generic[T]):
 
     def match(self, environ: dict[str, Any]) -> tuple[T, dict[str, Any]]:
         """Match a WSGI environ (``REQUEST_METHOD`` and ``PATH_INFO``)."""
-        return self.lookup(
-            environ.get("REQUEST_METHOD", "GET").upper(), environ.get("PATH_INFO") or "/"
-        )
+        return self.lookup(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO") or "/")
 
     # -- building -----------------------------------------------------------------------
 

@@ -113,7 +113,8 @@ class TestClient:
         query = query_string or split.query
         host, _, port = self._host.partition(":")
         environ: WSGIEnviron = {
-            "REQUEST_METHOD": method.upper(),
+            # NOTE: sent as given, as a server would: methods are case-sensitive.
+            "REQUEST_METHOD": method,
             "SCRIPT_NAME": "",
             # NOTE: PEP 3333: PATH_INFO carries the percent-decoded bytes as latin-1.
             "PATH_INFO": unquote_to_bytes(split.path or "/").decode("latin-1"),
@@ -158,7 +159,7 @@ class TestClient:
         """Send one request.
 
         Args:
-            method: The HTTP method.
+            method: The HTTP method, sent as given (``"get"`` is not ``"GET"``).
             path: The path, optionally with ``?query``.
             body: A raw body.
             headers: Request headers.

@@ -1,9 +1,11 @@
 """Raw WSGI calls for tests: minimal environs, a call with a start_response that counts
-its calls and checks the PEP 3333 contract, and checks of the one JSON error shape."""
+its calls and checks the PEP 3333 contract (status line, header names and values), and
+checks of the one JSON error shape."""
 
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -82,6 +84,27 @@ def make_environ(
     return environ
 
 
+#: RFC 9110 section 5.6.2: a header name is a token.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: PEP 3333 and RFC 9110 section 5.5: visible latin-1 characters, spaces and tabs.
+_FIELD_TEXT = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+
+
+def assert_pep3333_head(status: str, headers: list[tuple[str, str]]) -> None:
+    """Check what an app passed to ``start_response`` against PEP 3333: a status line of
+    three digits, one space and a reason phrase; header names that are tokens; header
+    values of latin-1 text without control characters (a tab is allowed)."""
+    assert isinstance(status, str)
+    code, _, reason = status.partition(" ")
+    assert code.isascii() and code.isdigit() and len(code) == 3, status
+    assert reason and reason == reason.strip() and _FIELD_TEXT.fullmatch(reason), status
+    assert isinstance(headers, list)
+    for name, value in headers:
+        assert isinstance(name, str) and isinstance(value, str)
+        assert _TOKEN.fullmatch(name), f"header name {name!r} is not a token"
+        assert _FIELD_TEXT.fullmatch(value), f"header value {value!r} of {name}"
+
+
 def call_raw(app: Any, environ: dict[str, Any]) -> RawResult:
     """Call ``app`` directly (no validator) and check the basic WSGI contract."""
     result = RawResult()
@@ -101,13 +124,7 @@ def call_raw(app: Any, environ: dict[str, Any]) -> RawResult:
         if callable(close):
             close()
     assert result.calls == 1, f"start_response called {result.calls} times"
-    assert isinstance(result.status, str)
-    code, _, reason = result.status.partition(" ")
-    assert code.isdigit() and len(code) == 3 and reason
-    for name, value in result.headers:
-        assert isinstance(name, str) and isinstance(value, str)
-        for bad in "\r\n\0":
-            assert bad not in name and bad not in value
+    assert_pep3333_head(result.status, result.headers)
     length = result.header("Content-Length")
     if length is not None and environ.get("REQUEST_METHOD") != "HEAD":
         assert int(length) == len(result.body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -17,10 +18,11 @@ from lcore import (
     Response,
     TestClient,
     ctx,
+    redirect,
     request,
     response,
 )
-from lcore.context import bind_context, current_context, unbind_context
+from lcore.context import bind_context, current_context, redirect_location, unbind_context
 from tests.raw_wsgi import call_raw, make_environ
 
 
@@ -317,3 +319,122 @@ def test_request_proxy_attribute_write() -> None:
         assert context.request.tag == "t"  # type: ignore[attr-defined]
     finally:
         unbind_context(token)
+
+
+# -- redirect ----------------------------------------------------------------------------------
+
+
+def location_for(url: str, path: str = "/from/here", script: str = "") -> str:
+    """The Location a redirect to ``url`` sends from the decoded ``path``."""
+    raw = path.encode().decode("latin-1")  # PEP 3333: PATH_INFO carries bytes as latin-1
+    return redirect_location(url, Request(make_environ(raw, SCRIPT_NAME=script)))
+
+
+@pytest.mark.parametrize(
+    ("url", "location"),
+    [
+        ("next", "/from/next"),
+        ("../up?x=1", "/up?x=1"),
+        ("?page=2", "/from/here?page=2"),
+        ("/a b/ü", "/a%20b/%C3%BC"),
+        ("/a%20b/%C3%BC", "/a%20b/%C3%BC"),  # escapes are kept, not double-encoded
+        ("/50%/%zz", "/50%25/%25zz"),  # a "%" that starts no escape is one
+        ("/search?q=tea & milk&x=[1]#top", "/search?q=tea%20&%20milk&x=[1]#top"),
+        ("/p#a#b", "/p#a%23b"),
+        ("https://ex.example/ä?q=ü", "https://ex.example/%C3%A4?q=%C3%BC"),
+        ("https://user@[::1]:8443/a;b=c", "https://user@[::1]:8443/a;b=c"),
+        ("/tab\there/\x01\x7f", "/tab%09here/%01%7F"),
+        ('/<script>"x"</script>', "/%3Cscript%3E%22x%22%3C/script%3E"),
+    ],
+)
+def test_redirect_location_encodes_what_a_url_cannot_hold(url: str, location: str) -> None:
+    assert location_for(url) == location
+
+
+@pytest.mark.parametrize(
+    ("url", "location"),
+    [
+        ("//cdn.example/y", "//cdn.example/y"),  # a network-path reference, as written
+        ("///evil.example", "/%2F/evil.example"),  # browsers would take evil.example as host
+        ("//", "/%2F"),
+        ("//?x", "/%2F?x"),
+        ("/\\evil.example", "/%5Cevil.example"),  # browsers read "\" as "/"
+        ("/\t/evil.example", "/%09/evil.example"),  # browsers drop tabs
+    ],
+)
+def test_redirect_location_never_turns_a_path_into_a_host(url: str, location: str) -> None:
+    assert location_for(url, "/x") == location
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/plain", "/plain/"),
+        ("/a?b", "/a%3Fb/"),
+        ("/c#d", "/c%23d/"),
+        ("/50%", "/50%25/"),
+        ("/a%20b", "/a%2520b/"),  # the client sent %2520: a "%" in the decoded path
+        ("/caf\u00e9 au lait", "/caf%C3%A9%20au%20lait/"),
+        ("/a\x00b", "/a%00b/"),  # sent as %00: encoded again, not refused
+        ("/line\nbreak", "/line%0Abreak/"),
+        ("//evil.example", "/%2Fevil.example/"),
+        ("/", "/%2F"),
+    ],
+)
+def test_redirect_to_the_request_path_plus_slash(path: str, location: str) -> None:
+    assert location_for(path + "/", path) == location
+
+
+def test_redirect_reads_the_request_path_then_url_text() -> None:
+    assert location_for("/a?b/?next=%2F&x=1#top", "/a?b") == "/a%3Fb/?next=%2F&x=1#top"
+    assert location_for("/mnt/a?b/", "/a?b", script="/mnt") == "/mnt/a%3Fb/"
+    assert location_for("c", "/a?b/x", script="/mnt") == "/mnt/a%3Fb/c"
+    # Only a path that holds "%", "?" or "#" (or starts with "//") needs reading as a path.
+    assert location_for("/plain/x y", "/plain") == "/plain/x%20y"
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("/a\x00b", "/x"),
+        ("/a\rb", "/x"),
+        ("/a\nb", "/x"),
+        ("https://ex.example/\r\nSet-Cookie: x=1", "/x"),
+        ("next\n", "/x"),
+        ("/a?\x00/\x00", "/a?\x00"),  # the request's own path may hold one, the rest not
+    ],
+)
+def test_redirect_refuses_nul_cr_and_lf(url: str, path: str) -> None:
+    with pytest.raises(ValueError, match="must not contain NUL, CR or LF"):
+        location_for(url, path)
+
+
+def test_redirect_refuses_lone_surrogates() -> None:
+    with pytest.raises(ValueError, match="valid Unicode"):
+        location_for("/\udcff")
+
+
+def test_redirect_to_the_request_path_plus_slash_through_the_app(app: Lcore) -> None:
+    @app.get("/dir/<rest:path>")
+    def add_slash(rest: str) -> None:
+        redirect(request.path + "/")
+
+    @app.get("/bad")
+    def bad() -> None:
+        redirect("/x\r\nSet-Cookie: admin=1")
+
+    client = TestClient(app)
+    for sent, location in [
+        ("/dir/a%3Fb", "/dir/a%3Fb/"),
+        ("/dir/a%23b", "/dir/a%23b/"),
+        ("/dir/100%25", "/dir/100%25/"),
+        ("/dir/caf%C3%A9", "/dir/caf%C3%A9/"),
+        ("/dir/a%20b", "/dir/a%20b/"),
+        ("/dir/a%0Ab", "/dir/a%0Ab/"),
+    ]:
+        answer = client.get(sent)
+        assert (answer.status_code, answer.headers["Location"]) == (303, location)
+        assert unquote(answer.headers["Location"]) == unquote(sent) + "/"
+    refused = client.get("/bad")
+    assert refused.status_code == 500
+    assert "Set-Cookie" not in refused.headers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lcore import FormsDict, HeaderDict, MultiDict, WSGIHeaderDict
-from lcore.datastructures import check_header_value, iter_pairs
+from lcore.datastructures import check_header_name, check_header_value, iter_pairs
 
 
 def test_multidict_keeps_every_value() -> None:
@@ -113,6 +113,53 @@ def test_check_header_value() -> None:
         check_header_value(b"bytes")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["", "plain", "tab\tinside", "caf\xe9", "\x80\x9f\xa0\xff", '"q", (c); k=v', "a" * 9999],
+)
+def test_check_header_value_allows_visible_latin1_spaces_and_tabs(value: str) -> None:
+    assert check_header_value(value) == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [chr(code) for code in range(32) if code != 9] + ["\x7f", "ok\x7f", "€", "\u0100", "\udcff"],
+)
+def test_check_header_value_refuses_controls_and_non_latin1(value: str) -> None:
+    with pytest.raises(ValueError, match="header value"):
+        check_header_value(value)
+
+
+@pytest.mark.parametrize("name", ["X-Token", "x_custom", "!#$%&'*+-.^_`|~09azAZ"])
+def test_check_header_name_accepts_tokens(name: str) -> None:
+    assert check_header_name(name) == name
+
+
+@pytest.mark.parametrize(
+    "name", ["", " ", "a b", "a:b", "é", "a\tb", "a\r\nb", "a\x00", "\x7f", "(x)", "a=b", "{}"]
+)
+def test_check_header_name_refuses_what_is_not_a_token(name: str) -> None:
+    with pytest.raises(ValueError, match="header name"):
+        check_header_name(name)
+    with pytest.raises(ValueError, match="header name"):
+        HeaderDict()[name] = "v"
+
+
+def test_check_header_name_needs_a_string() -> None:
+    with pytest.raises(TypeError):
+        check_header_name(5)  # type: ignore[arg-type]  # the check a type checker cannot make
+    with pytest.raises(TypeError):
+        HeaderDict().append(5, "v")  # type: ignore[arg-type]  # the same, through the dict
+
+
+def test_header_dict_takes_any_number_of_distinct_names() -> None:
+    h = HeaderDict()
+    for i in range(2000):  # more than the names cached as checked
+        h.append(f"x-name_{i}", str(i))
+    assert h["X-Name-1999"] == "1999"
+    assert len(h) == 2000
+
+
 def test_wsgi_header_dict() -> None:
     environ = {
         "HTTP_X_TOKEN": "abc",
@@ -129,8 +176,16 @@ def test_wsgi_header_dict() -> None:
     assert h["content-length"] == "3"
     assert "accept" in h
     assert 3 not in h
-    assert sorted(h) == ["Accept", "Content-Length", "Content-Type", "Weird", "X-Token"]
-    assert len(h) == 5
+    # A value that is not a string is not a header: left out, so iterating never fails.
+    assert sorted(h) == ["Accept", "Content-Length", "Content-Type", "X-Token"]
+    assert len(h) == 4
+    assert dict(h) == {
+        "X-Token": "abc",
+        "Accept": "*/*",
+        "Content-Type": "text/plain",
+        "Content-Length": "3",
+    }
+    assert "Weird" not in h
     with pytest.raises(KeyError):
         _ = h["Weird"]  # not a string: not a header value
     with pytest.raises(KeyError):
@@ -142,6 +197,42 @@ def test_wsgi_header_dict() -> None:
         h["X"] = "1"
     with pytest.raises(TypeError):
         del h["X-Token"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "HTTP_X_-A",
+        "HTTP_",
+        "HTTP__",
+        "HTTP_x",
+        "HTTP_X__A",
+        "HTTP_É",
+        "HTTP_ß",
+        "HTTP_ǅ",
+        "HTTP_日本",
+        "HTTP_A B",
+        "HTTP_\x00",
+        "HTTP_CONTENT_TYPE",
+        "HTTP_CONTENT_LENGTH",
+    ],
+)
+def test_wsgi_header_dict_lists_only_what_it_can_read(key: str) -> None:
+    h = WSGIHeaderDict({key: "odd", "HTTP_ACCEPT": "*/*", "CONTENT_TYPE": "text/plain"})
+    headers = dict(h)  # iterating and reading back never raises
+    assert headers["Accept"] == "*/*"
+    assert headers["Content-Type"] == "text/plain"
+    assert len(h) == len(headers) == len(list(h))
+    for name, value in headers.items():
+        assert name
+        assert name in h
+        assert h[name] == h.get(name) == value
+
+
+def test_wsgi_header_dict_ignores_keys_that_are_not_text() -> None:
+    h = WSGIHeaderDict({"HTTP_ACCEPT": "*/*"})
+    assert h.get(5) is None  # type: ignore[call-overload]  # a key of the wrong type: missing
+    assert 5 not in h
 
 
 def test_iter_pairs() -> None:

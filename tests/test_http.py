@@ -24,6 +24,8 @@ from lcore.http import (
     parse_qsl,
     parse_range_header,
     parse_transfer_encoding,
+    quote_path,
+    quote_url,
 )
 
 # -- Content-Length -----------------------------------------------------------------------------
@@ -197,6 +199,87 @@ def test_parse_qsl_invalid_utf8(qs: str, where: str) -> None:
 )
 def test_parse_options_header(value: str, expected: tuple[str, dict[str, str]]) -> None:
     assert parse_options_header(value) == expected
+
+
+# A quadratic split takes seconds at this size; the tests assert only the result (timings
+# are measured by hand, never asserted).
+_BIG = 512 * 1024
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("text/plain" + ";" * _BIG, ("text/plain", {}), id="semicolons"),
+        pytest.param("a/b" + "; k=v" * (_BIG // 5), ("a/b", {"k": "v"}), id="params"),
+        pytest.param("a/b;" + '"' * _BIG, ("a/b", {}), id="quotes"),
+        pytest.param("a/b;" + '"";' * (_BIG // 3), ("a/b", {}), id="empty-quoted"),
+        pytest.param('a/b; k="' + ";" * _BIG, ("a/b", {"k": '"' + ";" * _BIG}), id="open-quote"),
+        pytest.param(
+            'a/b; k="' + "\\;" * (_BIG // 2),
+            ("a/b", {"k": '"' + "\\;" * (_BIG // 2)}),
+            id="escapes",
+        ),
+    ],
+)
+def test_parse_options_header_is_linear(value: str, expected: tuple[str, dict[str, str]]) -> None:
+    assert parse_options_header(value) == expected
+
+
+# -- URL quoting -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "quoted"),
+    [
+        ("/plain/path?q=1&r=2#top", "/plain/path?q=1&r=2#top"),
+        (
+            "https://user@host.example:8080/a;b=c?x=[1]",
+            "https://user@host.example:8080/a;b=c?x=[1]",
+        ),
+        ("http://[::1]/", "http://[::1]/"),
+        ("/a b", "/a%20b"),
+        ("/a%20b", "/a%20b"),  # an escape is kept, not double-encoded
+        ("/a%2fb%C3%A9", "/a%2fb%C3%A9"),
+        ("/50%", "/50%25"),
+        ("/%zz%2", "/%25zz%252"),
+        ("/café", "/caf%C3%A9"),
+        ("/日本", "/%E6%97%A5%E6%9C%AC"),
+        ("/\x00\x01\t\x1f\x7f", "/%00%01%09%1F%7F"),
+        ("/\x85\xa0", "/%C2%85%C2%A0"),
+        ('/<"q">^`{|}', "/%3C%22q%22%3E%5E%60%7B%7C%7D"),
+        ("/\\evil.example", "/%5Cevil.example"),
+        ("/p#frag#more", "/p#frag%23more"),
+        ("", ""),
+    ],
+)
+def test_quote_url(url: str, quoted: str) -> None:
+    assert quote_url(url) == quoted
+    assert quote_url(quoted) == quoted
+
+
+@pytest.mark.parametrize(
+    ("path", "quoted"),
+    [
+        ("/plain/path", "/plain/path"),
+        ("/a?b", "/a%3Fb"),
+        ("/a#b", "/a%23b"),
+        ("/a%20b", "/a%2520b"),  # decoded text: the "%" is a character
+        ("/[x]", "/%5Bx%5D"),
+        ("/;=:@!$&'()*+,-._~", "/;=:@!$&'()*+,-._~"),
+        ("/café", "/caf%C3%A9"),
+        ("/a\x00b\nc d", "/a%00b%0Ac%20d"),
+        ("//evil.example/x", "/%2Fevil.example/x"),
+        ("/", "/"),
+    ],
+)
+def test_quote_path(path: str, quoted: str) -> None:
+    assert quote_path(path) == quoted
+
+
+@pytest.mark.parametrize("quote", [quote_url, quote_path])
+def test_quoting_refuses_lone_surrogates(quote: object) -> None:
+    with pytest.raises(ValueError):
+        quote("/\udcff")  # type: ignore[operator]
 
 
 # -- cookies -------------------------------------------------------------------------------------

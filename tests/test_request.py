@@ -19,8 +19,10 @@ def make_request(path: str = "/", app: Lcore | None = None, **extra: Any) -> Req
 # -- the request line ------------------------------------------------------------------
 
 
-def test_method_is_upper_cased_and_defaults_to_get() -> None:
-    assert make_request(REQUEST_METHOD="post").method == "POST"
+def test_method_is_kept_as_sent_and_defaults_to_get() -> None:
+    # RFC 9110 section 9.1: methods are case-sensitive; "post" is not "POST".
+    assert make_request(REQUEST_METHOD="post").method == "post"
+    assert make_request(REQUEST_METHOD="POST").method == "POST"
     assert Request({}).method == "GET"
 
 
@@ -65,6 +67,19 @@ def test_url_parts_and_script_name() -> None:
     assert https.url == "https://localhost/s"
     hosted = make_request("/h", HTTP_HOST="example.org:81")
     assert hosted.url == "http://example.org:81/h"
+
+
+@pytest.mark.parametrize(
+    ("path_info", "url"),
+    [
+        ("/a%41", "http://localhost/a%2541"),  # the client sent %2541: "%" is a character
+        ("/a?b#c", "http://localhost/a%3Fb%23c"),
+        ("/caf\xc3\xa9", "http://localhost/caf%C3%A9"),  # UTF-8 bytes carried as latin-1
+        ("/;=:@!$&'()*+,-._~", "http://localhost/;=:@!$&'()*+,-._~"),
+    ],
+)
+def test_url_escapes_the_decoded_path(path_info: str, url: str) -> None:
+    assert make_request(path_info).url == url
 
 
 # -- headers -------------------------------------------------------------------------------

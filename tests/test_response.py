@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -119,6 +120,58 @@ def test_header_injection_is_refused(bad: str) -> None:
         res.set_header(bad, "v")
     with pytest.raises(ValueError):
         res.content_type = bad
+    assert res.headerlist == [("Content-Type", "text/html; charset=UTF-8")]
+
+
+#: Values PEP 3333 does not let leave the app (beside CR, LF and NUL, tested above).
+NOT_PEP3333 = [
+    pytest.param("a\x7fb", id="del"),
+    pytest.param("a\x01b", id="soh"),
+    pytest.param("\x1b[31mred", id="esc"),
+    pytest.param("\x0bv", id="vt"),
+    pytest.param("price: 5€", id="not-latin-1"),
+    pytest.param("a\u2028b", id="line-separator"),
+    pytest.param("\udcff", id="surrogate"),
+]
+
+
+@pytest.mark.parametrize("bad", NOT_PEP3333)
+def test_header_values_outside_pep3333_are_refused_where_set(bad: str) -> None:
+    res = Response()
+    setters: list[Callable[[], object]] = [
+        lambda: res.set_header("X-Bad", bad),
+        lambda: res.add_header("X-Bad", bad),
+        lambda: res.__setitem__("X-Bad", bad),
+        lambda: res.headers.append("X-Bad", bad),
+        lambda: setattr(res, "content_type", bad),
+        lambda: setattr(res, "status", f"299 {bad}"),
+        lambda: setattr(res, "expires", bad),
+        lambda: res.set_cookie("c", "v", path=bad),
+        lambda: Response(headers={"X-Bad": bad}),
+        lambda: Response(x_bad=bad),
+        lambda: HTTPResponse(headers=[("X-Bad", bad)]),
+        lambda: HTTPError(500, X_Bad=bad),
+        lambda: HTTPError(500, content_type=bad),
+    ]
+    for set_header in setters:
+        with pytest.raises(ValueError):
+            set_header()
+    assert res.headerlist == [("Content-Type", "text/html; charset=UTF-8")]
+    assert res.status == "200 OK"
+    res.set_header("X-Ok", "tab\tand latin-1: caf\xe9 \x80\xff")  # RFC 9110 5.5: fine
+    assert res["X-Ok"] == "tab\tand latin-1: caf\xe9 \x80\xff"
+
+
+@pytest.mark.parametrize(
+    "name", ["", " ", "X Bad", "X:Bad", "X-Tökén", "(x)", "a\tb", "a/b", "a@b", 'a"b', "a,b"]
+)
+def test_header_names_must_be_tokens(name: str) -> None:
+    res = Response()
+    for set_header in (res.set_header, res.add_header, res.__setitem__):
+        with pytest.raises(ValueError, match="header name"):
+            set_header(name, "v")
+    with pytest.raises(ValueError, match="header name"):
+        HTTPResponse(headers={name: "v"})
     assert res.headerlist == [("Content-Type", "text/html; charset=UTF-8")]
 
 
@@ -252,6 +305,16 @@ def test_delete_cookie() -> None:
         ("a", "v", {"samesite": 3}, ValueError),
         ("a", "v", {"path": "/\r\nX-Evil: 1"}, ValueError),
         ("a", "v", {"domain": "ex.com\n"}, ValueError),
+        # An attribute cannot start another one, or leave visible ASCII (RFC 6265 4.1.1).
+        ("a", "v", {"path": "/; Domain=evil.example"}, ValueError),
+        ("a", "v", {"domain": "ex.com; Secure"}, ValueError),
+        ("a", "v", {"expires": "Thu, 01 Jan 2099 00:00:00 GMT; Domain=evil"}, ValueError),
+        ("a", "v", {"path": "/\x7f"}, ValueError),
+        ("a", "v", {"path": "/\t"}, ValueError),
+        ("a", "v", {"domain": "bücher.example"}, ValueError),
+        ("a", "v", {"path": 5}, TypeError),
+        ("a", "v\x7f", {}, ValueError),
+        ("a", "euro€", {}, ValueError),
     ],
 )
 def test_bad_cookies_are_refused(

@@ -108,6 +108,12 @@ def test_every_method_shortcut() -> None:
     assert head.body == b""
 
 
+def test_method_is_sent_as_given() -> None:
+    client = TestClient(echo_app(), validate=False)
+    assert client.build_environ("get", "/", b"", None, "")["REQUEST_METHOD"] == "get"
+    assert client.request("get", "/echo").status_code == 405  # methods are case-sensitive
+
+
 def test_base_url_and_remote_addr() -> None:
     client = TestClient(echo_app(), remote_addr="10.1.2.3", base_url="https://example.org:8443")
     data = client.get("/echo").json

@@ -55,8 +55,12 @@ def test_unknown_method(target: Lcore) -> None:
     assert result.header("Allow") == "GET, HEAD"
 
 
-def test_lower_case_method(target: Lcore) -> None:
-    assert expect_json(send(target, "/query", "get"))["fields"] == 0
+@pytest.mark.parametrize("method", ["get", "Get", "head", "post"])
+def test_lower_case_method_is_another_method(target: Lcore, method: str) -> None:
+    # RFC 9110 section 9.1: methods are case-sensitive, so "get" is an unknown method.
+    result = send(target, "/query", method)
+    expect_error(result, 405)
+    assert result.header("Allow") == "GET, HEAD"
 
 
 def test_head_of_an_error_has_no_body(target: Lcore) -> None:

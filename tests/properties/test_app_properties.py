@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import math
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from lcore import Lcore, request
+from lcore import Lcore, redirect, request
 from lcore.errors import ClientError
 from lcore.jsonutil import json_dumps, json_loads, load_json_body, set_backend
 from tests.raw_wsgi import call_raw, make_environ
@@ -40,6 +41,14 @@ def reader_app() -> Lcore:
     def numbers(n: int, rest: str) -> str:
         return f"{n}:{rest}"
 
+    @app.route("/h/<name>", method="ANY")
+    def read_headers(name: str) -> dict[str, Any]:
+        return {"headers": dict(request.headers), "type": request.content_type}
+
+    @app.route("/go/<rest:path>", method="ANY")
+    def add_slash(rest: str) -> None:
+        redirect(request.path + "/")
+
     return app
 
 
@@ -54,6 +63,32 @@ wsgi_text = st.one_of(
 )
 
 
+#: Environ keys no server makes but a raw WSGI call may hold: no header name maps back to
+#: most of them.
+odd_header_keys = st.one_of(
+    st.sampled_from(
+        ["HTTP_X_-A", "HTTP_", "HTTP__", "HTTP_x", "HTTP_É", "HTTP_\x00", "HTTP_CONTENT_TYPE"]
+    ),
+    st.text(max_size=8).map(lambda name: "HTTP_" + name),
+)
+content_types = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "text/plain",
+            "application/ld+json; charset=utf-8",
+            "application/json" + ";" * 5000,
+            'application/json; a="' + '\\"' * 2000,
+        ]
+    ),
+    wsgi_text,
+)
+#: Methods as a raw environ may carry them: case matters (RFC 9110 section 9.1).
+methods = st.sampled_from(["GET", "POST", "PUT", "HEAD", "DELETE", "get", "Post", "head", "BREW"])
+
+
 @st.composite
 def environs(draw: st.DrawFn) -> dict[str, Any]:
     body = draw(st.binary(max_size=300))
@@ -63,18 +98,9 @@ def environs(draw: st.DrawFn) -> dict[str, Any]:
         "HTTP_AUTHORIZATION": draw(st.one_of(wsgi_text, st.just("Basic " + "x" * 10))),
         "HTTP_X_FORWARDED_FOR": draw(wsgi_text),
         "HTTP_HOST": draw(st.one_of(st.just("localhost"), wsgi_text)),
-        "CONTENT_TYPE": draw(
-            st.sampled_from(
-                [
-                    "",
-                    "application/json",
-                    "application/x-www-form-urlencoded",
-                    "text/plain",
-                    "application/ld+json; charset=utf-8",
-                ]
-            )
-        ),
+        "CONTENT_TYPE": draw(content_types),
     }
+    extra.update(draw(st.dictionaries(odd_header_keys, latin1, max_size=3)))
     length = draw(
         st.one_of(st.none(), st.just(str(len(body))), wsgi_text, st.integers(-5, 400).map(str))
     )
@@ -89,9 +115,15 @@ def environs(draw: st.DrawFn) -> dict[str, Any]:
         )
     if draw(st.booleans()):
         extra["wsgi.input_terminated"] = True
-    path = draw(st.one_of(st.just("/x"), st.just("/n/1/a"), latin1.map(lambda p: "/" + p), latin1))
-    method = draw(st.sampled_from(["GET", "POST", "PUT", "HEAD", "DELETE"]))
-    return make_environ(path, method, body, **extra)
+    path = draw(
+        st.one_of(
+            st.sampled_from(["/x", "/n/1/a", "/h/a"]),
+            latin1.map(lambda p: "/" + p),
+            latin1.map(lambda p: "/go/" + p),
+            latin1,
+        )
+    )
+    return make_environ(path, draw(methods), body, **extra)
 
 
 @given(environs())
@@ -102,9 +134,14 @@ def environs(draw: st.DrawFn) -> dict[str, Any]:
 @example(make_environ("/x", "HEAD", HTTP_TRANSFER_ENCODING="gzip, chunked"))
 @example(make_environ("/x", "POST", HTTP_TRANSFER_ENCODING="gzip, chunked"))
 @example(make_environ("no-slash", "GET"))
+@example(make_environ("/h/a", "GET", HTTP_X_A="1", **{"HTTP_X_-A": "2", "HTTP_": "3"}))
+@example(make_environ("/x", "get"))
+@example(make_environ("/go/a?b%", "GET"))
+@example(make_environ("/x", "POST", b"{}", CONTENT_TYPE="application/json" + ";" * 5000))
 def test_any_request_gets_one_well_formed_answer(environ: dict[str, Any]) -> None:
-    # call_raw checks: start_response called once, a valid status line, str headers without
-    # CR/LF/NUL, and a Content-Length that matches the body.
+    # call_raw checks: start_response called once; a PEP 3333 status line ("200 OK");
+    # header names that are tokens; values of latin-1 text without control characters
+    # (a tab allowed); a Content-Length that matches the body.
     result = call_raw(APP, environ)
     # 501 is the one refusal in the 5xx range: a coding lcore does not decode (RFC 9112
     # section 6.1), checked below by its error type.
@@ -116,6 +153,46 @@ def test_any_request_gets_one_well_formed_answer(environ: dict[str, Any]) -> Non
         assert content_type == "application/json"
         if result.status_code == 501:
             assert payload["detail"][0]["type"] == "transfer_encoding_unsupported"
+    if result.status_code == 303:
+        location = result.header("Location") or ""
+        assert location.isascii() and location.isprintable() and " " not in location
+
+
+# -- redirect ----------------------------------------------------------------------------------
+
+
+def slash_app() -> Lcore:
+    app = Lcore()
+    app.config["error.format"] = "json"
+
+    @app.route("/", method="ANY")
+    @app.route("/<rest:path>", method="ANY")  # the widest rule: any path at all
+    def add_slash(rest: str = "") -> None:
+        redirect(request.path + "/")
+
+    return app
+
+
+SLASH_APP = slash_app()
+no_surrogates = st.text(st.characters(blacklist_categories=("Cs",)))
+
+
+@given(no_surrogates)
+@example("")
+@example("/evil.example")
+@example("a?b#c%d%20e")
+@example("a\x00\r\nb")
+@example("caf\u00e9/\U0001f600")
+def test_redirect_to_the_path_plus_slash_round_trips(text: str) -> None:
+    path = "/" + text
+    # PEP 3333: a server hands over the path's UTF-8 bytes as latin-1 text.
+    result = call_raw(SLASH_APP, make_environ(path.encode().decode("latin-1")))
+    assert result.status_code == 303, result.body
+    location = result.header("Location") or ""
+    assert location.isascii() and location.isprintable() and " " not in location
+    parts = urlsplit(location)
+    assert (parts.scheme, parts.netloc, parts.query, parts.fragment) == ("", "", "", "")
+    assert unquote(parts.path, errors="strict") == path + "/"
 
 
 # -- JSON depth ---------------------------------------------------------------------------------

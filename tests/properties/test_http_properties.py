@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
@@ -21,6 +21,8 @@ from lcore.http import (
     parse_qsl,
     parse_range_header,
     parse_transfer_encoding,
+    quote_path,
+    quote_url,
 )
 
 # WSGI hands over header and query text as latin-1-carried bytes; anything else may
@@ -185,6 +187,74 @@ def test_parse_options_header_round_trip(kind: str, sub: str, params: dict[str, 
 
     header = f"{kind}/{sub}" + "".join(f"; {key}={quote(value)}" for key, value in params.items())
     assert parse_options_header(header) == (f"{kind}/{sub}".lower(), params)
+
+
+def split_params_by_hand(text: str) -> list[str]:
+    """The ``;``-separated items of ``text``, quoted strings honoured: one character at a
+    time, the plainest statement of the rule, to compare the parser with."""
+    items: list[str] = []
+    current: list[str] = []
+    in_quote = escaped = False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and in_quote:
+            escaped = True
+        elif ch == '"':
+            in_quote = not in_quote
+        elif ch == ";" and not in_quote:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    items.append("".join(current))
+    return items
+
+
+def options_by_hand(value: str) -> tuple[str, dict[str, str]]:
+    head, _, rest = value.partition(";")
+    params: dict[str, str] = {}
+    for item in split_params_by_hand(rest) if rest else []:
+        key, eq, val = item.partition("=")
+        key, val = key.strip().lower(), val.strip()
+        if key and eq:
+            if len(val) >= 2 and val[0] == val[-1] == '"':
+                val = val[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+            params[key] = val
+    return head.strip().lower(), params
+
+
+@given(st.lists(st.sampled_from(['"', ";", "\\", "=", "k", " ", "v", "K"])).map("".join))
+@example('a; k="x;\\"y"; j=2')
+@example('a; k="unterminated; j=2')
+def test_parse_options_header_splits_as_by_hand(value: str) -> None:
+    assert parse_options_header(value) == options_by_hand(value)
+
+
+# -- URL quoting -------------------------------------------------------------------------------
+
+
+def is_url_text(text: str) -> bool:
+    """Printable ASCII with no space: what a Location header can carry as it is."""
+    return text.isascii() and text.isprintable() and " " not in text
+
+
+@given(no_surrogates)
+def test_quote_url_gives_url_text_and_keeps_it(url: str) -> None:
+    quoted = quote_url(url)
+    assert is_url_text(quoted)
+    assert quote_url(quoted) == quoted
+    if "%" not in url:
+        assert unquote(quoted) == url
+
+
+@given(no_surrogates)
+def test_quote_path_round_trips_as_a_path(path: str) -> None:
+    quoted = quote_path("/" + path)
+    assert is_url_text(quoted)
+    parts = urlsplit(quoted)
+    assert (parts.scheme, parts.netloc, parts.query, parts.fragment) == ("", "", "", "")
+    assert unquote(parts.path) == "/" + path
 
 
 # -- ranges ----------------------------------------------------------------------------------
