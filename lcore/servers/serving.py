@@ -1,8 +1,9 @@
 """Serve an app: :func:`run` picks an adapter (:data:`server_names`, :class:`AutoServer`),
 stops it cleanly on SIGINT or SIGTERM and runs the :func:`on_shutdown` callbacks.
 
-The adapters live beside this module, in :mod:`lcore.servers.base` (the base and the
-standard library's) and :mod:`lcore.servers.external` (other packages'). Only the standard
+The adapters live beside this module, in :mod:`lcore.servers.base` (the base),
+:mod:`lcore.servers.stdlib` (the standard library's) and :mod:`lcore.servers.external`
+(other packages'). Only the standard
 library is imported; an adapter imports its server package inside its ``run()``, so
 ``import lcore`` never pays for (or needs) a server.
 """
@@ -22,11 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .._wsgi import WSGIApp
 from ..concurrency import run_coroutine
-from .base import (
-    CGIServer,
-    ServerAdapter,
-    WSGIRefServer,
-)
+from .base import ServerAdapter
 from .external import (
     BjoernServer,
     CherootServer,
@@ -39,6 +36,7 @@ from .external import (
     TwistedServer,
     WaitressServer,
 )
+from .stdlib import CGIServer, WSGIRefServer
 
 if TYPE_CHECKING:
     from ..app import Lcore
