@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from .._wsgi import StartResponse, WSGIApp, WSGIEnviron
-from .base import CONNECTION_TIMEOUT, SHUTDOWN_TIMEOUT, ServerAdapter
+from .base import CONNECTION_TIMEOUT, LISTEN_BACKLOG, SHUTDOWN_TIMEOUT, ServerAdapter
+
+if TYPE_CHECKING:
+    from waitress.channel import HTTPChannel
 
 __all__ = [
+    "WAITRESS_BODY_STEP",
+    "WAITRESS_CONNECTION_LIMIT",
     "BjoernServer",
     "CherootServer",
     "EventletServer",
@@ -29,6 +35,7 @@ __all__ = [
     "TornadoServer",
     "TwistedServer",
     "WaitressServer",
+    "waitress_connection_limit",
 ]
 
 # -- counting requests in flight, for servers that cannot wait for them -------------------
@@ -79,11 +86,124 @@ class _TrackedBody:
 # -- production servers in the "servers" extra --------------------------------------------
 
 
+#: The most connections waitress keeps open under lcore (waitress's own default is 100,
+#: which 100 slow clients use up). Lowered to what ``select()`` or the open-file limit
+#: can take; see :func:`waitress_connection_limit`.
+WAITRESS_CONNECTION_LIMIT = 1000
+#: Bytes of a request body that must arrive within each ``channel_timeout`` under waitress.
+WAITRESS_BODY_STEP = 65536
+
+
+def waitress_connection_limit() -> int:
+    """The ``connection_limit`` the waitress adapter passes by default:
+    :data:`WAITRESS_CONNECTION_LIMIT`, lowered to 500 where there is no ``poll()`` (on
+    Windows ``select()`` takes at most 512 sockets), and to half the open-file limit
+    less 64 (a connection can hold a socket and a temporary file for a large body), but
+    never below waitress's own 100."""
+    import select
+
+    limit = WAITRESS_CONNECTION_LIMIT if hasattr(select, "poll") else 500
+    try:
+        import resource
+    except ImportError:  # Windows
+        return limit
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY:
+        return limit
+    return max(100, min(limit, (soft - 64) // 2))
+
+
+def _waitress_channel(timeout: float) -> type[HTTPChannel]:
+    """waitress's channel with deadlines on slow clients and a draining mode.
+
+    A request head must arrive within ``timeout`` seconds of its first byte, and its
+    body :data:`WAITRESS_BODY_STEP` bytes at a time within ``timeout`` each; a connection
+    idle that long is closed too. (waitress's ``channel_timeout`` alone is renewed by
+    every byte, so a client trickling bytes is never dropped.) Once :attr:`draining` is
+    set, a connection with no request in flight closes, and the response of one in flight
+    says ``Connection: close``.
+    """
+    from waitress.channel import HTTPChannel
+    from waitress.task import WSGITask
+
+    class DrainingTask(WSGITask):
+        def build_response_header(self) -> bytes:
+            if cast("Channel", self.channel).draining:
+                # waitress then answers "Connection: close" and closes once it is sent.
+                self.request.headers["CONNECTION"] = "close"
+            return super().build_response_header()
+
+    class Channel(HTTPChannel):
+        task_class = DrainingTask
+        draining = False
+        #: time.monotonic() by which the pending head, or the next step of its body,
+        #: must have arrived; 0 when no request is partly received.
+        read_deadline = 0.0
+        body_bytes = 0
+
+        def received(self, data: bytes) -> bool:
+            before = self.request
+            head_was_done = before is not None and before.headers_finished
+            result = super().received(data)
+            pending = self.request
+            if pending is None:
+                self.read_deadline = 0.0
+            elif pending is not before or (pending.headers_finished and not head_was_done):
+                self._restart_clock()  # a new head, or the end of one
+            elif pending.headers_finished:
+                self.body_bytes += len(data)
+                if self.body_bytes >= WAITRESS_BODY_STEP:
+                    self._restart_clock()
+            return result
+
+        def _restart_clock(self) -> None:
+            self.read_deadline = time.monotonic() + timeout
+            self.body_bytes = 0
+
+        def service(self) -> None:
+            super().service()
+            if self.request is not None:  # pipelined behind the one just served
+                self._restart_clock()
+
+        def _expired(self) -> bool:
+            if self.requests:
+                return False
+            if self.read_deadline:
+                return time.monotonic() > self.read_deadline
+            idle_since = self.last_activity
+            return not self.total_outbufs_len and time.time() - idle_since > timeout
+
+        def _idle(self) -> bool:
+            pending = self.request
+            return (
+                not self.requests
+                and not self.total_outbufs_len
+                and (pending is None or not pending.headers_finished)
+            )
+
+        def readable(self) -> bool:
+            # NOTE: the loop asks every channel this at least once a second, before poll.
+            if self._expired() or (self.draining and self._idle()):
+                self.will_close = True  # writable() says so; handle_write() closes it
+                return False
+            return super().readable()
+
+    return Channel
+
+
 class WaitressServer(ServerAdapter):
     """Waitress: pure-Python, threaded, for Windows and Unix.
 
     Options: any ``waitress.create_server`` setting (``threads``, ``channel_timeout``,
-    ``trusted_proxy``...), plus ``shutdown_timeout``.
+    ``connection_limit``, ``trusted_proxy``...), plus ``shutdown_timeout``. lcore's
+    defaults: ``channel_timeout`` :data:`~lcore.servers.CONNECTION_TIMEOUT`, also the
+    deadline for a request head and each 64 KiB of a body; ``connection_limit`` from
+    :func:`waitress_connection_limit`; ``backlog`` :data:`~lcore.servers.LISTEN_BACKLOG`;
+    ``asyncore_use_poll`` on (``select()`` cannot watch more than 1024 sockets).
+
+    A stop closes the listening sockets and every connection with no request in flight
+    at once; requests in flight finish (their responses say ``Connection: close``) within
+    ``shutdown_timeout``, and their connections close as each is sent.
     """
 
     name = "waitress"
@@ -99,17 +219,32 @@ class WaitressServer(ServerAdapter):
             from waitress.channel import HTTPChannel
             from waitress.server import BaseWSGIServer, create_server
             from waitress.trigger import trigger
-        options = self.take_options(channel_timeout=CONNECTION_TIMEOUT)
+        options = self.take_options(
+            channel_timeout=CONNECTION_TIMEOUT,
+            connection_limit=waitress_connection_limit(),
+            backlog=LISTEN_BACKLOG,
+            asyncore_use_poll=True,
+        )
         shutdown_timeout = float(options.pop("shutdown_timeout", SHUTDOWN_TIMEOUT))
         socket_map: dict[int, Any] = {}
         server = create_server(handler, map=socket_map, host=self.host, port=self.port, **options)
+        listeners = [d for d in socket_map.values() if isinstance(d, BaseWSGIServer)]
+        channel_class = _waitress_channel(float(options["channel_timeout"]))
+        for listener in listeners:
+            listener.channel_class = channel_class
         if isinstance(server, BaseWSGIServer):
             self.port: int = server.effective_port
         pull = next(d for d in socket_map.values() if isinstance(d, trigger)).pull_trigger
+        deadline = math.inf
 
-        def stop_accepting() -> None:
-            for listener in [d for d in socket_map.values() if isinstance(d, BaseWSGIServer)]:
+        def channels() -> list[Any]:
+            return [d for d in list(socket_map.values()) if isinstance(d, HTTPChannel)]
+
+        def stop_accepting() -> None:  # in the loop's thread, like everything on the map
+            for listener in listeners:
                 wasyncore.dispatcher.close(listener)  # the socket only, not the trigger
+            for channel in channels():
+                channel.draining = True  # idle ones close on the loop's next turn
 
         def close_all() -> None:
             for dispatcher in list(socket_map.values()):
@@ -118,28 +253,22 @@ class WaitressServer(ServerAdapter):
                 else:
                     dispatcher.close()
 
-        def busy() -> bool:
-            return any(
-                ch.requests or ch.request is not None or ch.total_outbufs_len
-                for ch in list(socket_map.values())
-                if isinstance(ch, HTTPChannel)
-            )
-
         def drain() -> None:
-            # NOTE: the loop's map is only changed inside the loop (trigger thunks);
-            # this thread just watches the channels empty.
+            nonlocal deadline
             deadline = time.monotonic() + shutdown_timeout
             pull(stop_accepting)
-            while busy() and time.monotonic() < deadline:
+            while channels() and time.monotonic() < deadline:
                 time.sleep(0.05)
             pull(close_all)  # an empty map ends the loop
 
         self._drain = drain
         try:
+            self.bound()
             server.run()
         finally:
             self._drain = None
-            server.task_dispatcher.shutdown(cancel_pending=True, timeout=shutdown_timeout)
+            left = max(0.0, min(shutdown_timeout, deadline - time.monotonic()))
+            server.task_dispatcher.shutdown(cancel_pending=True, timeout=left)
 
     def shutdown(self) -> bool:
         """Drain and close from a helper thread; the loop ends when its map is empty."""

@@ -1,6 +1,7 @@
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from waitress.channel import HTTPChannel
 from waitress.task import ThreadedTaskDispatcher
 from waitress.trigger import trigger
 from waitress.wasyncore import dispatcher
@@ -11,6 +12,7 @@ class MultiSocketServer:
     def close(self) -> None: ...
 
 class BaseWSGIServer(dispatcher):
+    channel_class: type[HTTPChannel]
     task_dispatcher: ThreadedTaskDispatcher
     trigger: trigger
     effective_host: str
