@@ -34,6 +34,7 @@ FLOORS: list[set[str]] = [
         "servers",
         "servers.base",
         "servers.external",
+        "servers.others",
         "servers.serving",
         "servers.stdlib",
     },

@@ -36,6 +36,7 @@ class FakeServer(ServerAdapter):
         self.handler = handler
         self.shutdowns = 0
         self.handlers_while_serving = signal.getsignal(signal.SIGTERM)
+        self.bound()
         if self.action is not None:
             type(self).action(self)
 
