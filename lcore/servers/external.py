@@ -216,13 +216,23 @@ class WaitressServer(ServerAdapter):
             pull(close_all)  # an empty map ends the loop
 
         self._drain = drain
+        interrupted = False
         try:
             self.bound()
-            server.run()
+            # NOTE: the loop of waitress's own run(), which answers Ctrl-C by waiting 5 s
+            # more for busy threads; here a second signal means "stop waiting".
+            adj = server.adj
+            wasyncore.loop(
+                timeout=adj.asyncore_loop_timeout, map=socket_map, use_poll=adj.asyncore_use_poll
+            )
+        except KeyboardInterrupt:
+            interrupted = True
+            wasyncore.close_all(socket_map)
+            raise
         finally:
             self._drain = None
             left = max(0.0, min(shutdown_timeout, deadline - time.monotonic()))
-            server.task_dispatcher.shutdown(cancel_pending=True, timeout=left)
+            server.task_dispatcher.shutdown(cancel_pending=True, timeout=0 if interrupted else left)
 
     def shutdown(self) -> bool:
         """Drain and close from a helper thread; the loop ends when its map is empty."""

@@ -7,11 +7,13 @@ from waitress.trigger import trigger
 from waitress.wasyncore import dispatcher
 
 class MultiSocketServer:
+    adj: Any
     task_dispatcher: ThreadedTaskDispatcher
     def run(self) -> None: ...
     def close(self) -> None: ...
 
 class BaseWSGIServer(dispatcher):
+    adj: Any
     channel_class: type[HTTPChannel]
     task_dispatcher: ThreadedTaskDispatcher
     trigger: trigger

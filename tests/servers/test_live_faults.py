@@ -276,3 +276,31 @@ def test_waitress_stops_taking_requests_at_once_and_finishes_in_flight(tmp_path:
     assert not any(late), "a request sent after the stop began was served"
     assert any(ok for when, ok in sent if when < stopped_at), "the load ran"
     idle.close()
+
+
+def test_waitress_stops_waiting_at_a_second_signal(tmp_path: Path) -> None:
+    with serving("waitress", tmp_path, options="shutdown_timeout=15") as app:
+        errors: list[BaseException] = []
+
+        def in_flight() -> None:
+            try:
+                app.request("GET", "/slow?seconds=8")
+            except (OSError, http.client.HTTPException) as exc:
+                errors.append(exc)
+
+        client = threading.Thread(target=in_flight, daemon=True)
+        client.start()
+        app.wait_for_output("slow started")
+        app.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert app.process.poll() is None, "the first signal waits for the request"
+        second_at = time.monotonic()
+        app.process.send_signal(signal.SIGINT)
+        status = app.process.wait(WAIT)
+        took = time.monotonic() - second_at
+        client.join(WAIT)
+        output = app.output()
+    assert status == 0, output
+    assert took < 4, "waitress's own 5 s wait for busy threads is skipped"
+    assert len(errors) == 1, "the request in flight was cut off"
+    assert "on_shutdown last-registered" in output
