@@ -111,6 +111,41 @@ def test_a_request_line_past_64_kib_is_414() -> None:
         assert status_of(read_all(sock)).startswith("HTTP/1.0 414")
 
 
+def test_a_malformed_request_line_is_400() -> None:
+    with serving(text_app) as adapter, connect(adapter) as sock:
+        sock.sendall(b"GET / NOT-HTTP/1.0\r\n\r\n")
+        # http.server answers a request it cannot read the version of as HTTP/0.9 would
+        assert b"Error code: 400" in read_all(sock)
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback")
+def test_it_serves_on_ipv6() -> None:
+    adapter = WSGIRefServer("::1", 0)
+    adapter.quiet = True
+    thread = threading.Thread(target=adapter.run, args=(text_app,), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + WAIT
+    while not adapter.is_bound:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    try:
+        with socket.create_connection(("::1", adapter.port), timeout=WAIT) as sock:
+            sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            assert read_all(sock).endswith(b"hello")
+    finally:
+        adapter.shutdown()
+        thread.join(WAIT)
+
+
 @pytest.mark.parametrize(
     ("option", "value", "error"),
     [
@@ -225,6 +260,20 @@ def test_line_reads_of_the_body_have_the_deadline_too(method: str) -> None:
         sock.sendall(b"POST / HTTP/1.0\r\nContent-Length: 100\r\n\r\nno newline yet")
         read_all(sock)
     assert outcome == [TimeoutError]
+
+
+def test_the_body_can_be_read_by_lines() -> None:
+    lines: list[list[bytes]] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        lines.append(list(environ["wsgi.input"]))
+        return text_app(environ, start_response)
+
+    with serving(app) as adapter, connect(adapter) as sock:
+        sock.sendall(b"POST / HTTP/1.0\r\nContent-Length: 4\r\n\r\na\nb\n")
+        sock.shutdown(socket.SHUT_WR)  # the end of the body: a line read stops there
+        assert status_of(read_all(sock)) == "HTTP/1.0 200 OK"
+    assert lines == [[b"a\n", b"b\n"]]
 
 
 # -- the worker bound and the refusal -----------------------------------------------------
