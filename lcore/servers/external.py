@@ -325,8 +325,8 @@ class GunicornServer(ServerAdapter):
         unknown = sorted(set(settings) - set(Config().settings))
         if unknown:
             raise TypeError(f"unknown gunicorn setting(s): {', '.join(unknown)}")
-        if "bind" not in self.options:
-            _check_bindable(self.host, self.port)
+        if "bind" not in self.options and not self.options.get("reuse_port"):
+            _check_bindable(self.host, self.port)  # (a shared port is gunicorn's to check)
         settings["when_ready"] = functools.partial(self._ready, then=settings.get("when_ready"))
         failures: list[str] = []
 
