@@ -441,7 +441,7 @@ def _serve(argv: Sequence[str]) -> int:
         plugins = [_load_plugin(plugin) for plugin in args.plugins]
     except LoadError as exc:
         raise CLIError(f"plugin: {exc}") from None
-    from .servers import run
+    from .servers import ServerStartError, run
 
     try:
         run(
@@ -454,6 +454,8 @@ def _serve(argv: Sequence[str]) -> int:
             plugins=plugins or None,
             config=config or None,
         )
+    except ServerStartError as exc:  # run() has printed its one line
+        return int(exc.code or 2)
     except (ImportError, OSError, ValueError) as exc:
         if args.debug:
             import traceback

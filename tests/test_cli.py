@@ -351,6 +351,17 @@ def test_main_reports_a_server_failure_in_one_line(
     )
 
 
+def test_main_returns_the_status_of_a_server_that_could_not_start(
+    in_project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def taken(app: Any, **kwargs: Any) -> None:
+        raise lcore.servers.ServerStartError("cannot serve on 127.0.0.1:8999: in use")
+
+    monkeypatch.setattr(lcore.servers, "run", taken)
+    assert main(["app.py", "-b", ":8999"]) == 2
+    assert capsys.readouterr().err == "", "run() printed the line; the CLI adds nothing"
+
+
 def test_config_needs_an_lcore_app(
     in_project: Path, served: list[Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

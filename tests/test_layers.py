@@ -28,7 +28,16 @@ FLOORS: list[set[str]] = [
     {"route", "bodies", "openapi"},
     {"docs_ui"},
     {"app", "testing"},
-    {"defaults", "reloader", "servers", "servers.base", "servers.external", "servers.serving"},
+    {
+        "defaults",
+        "reloader",
+        "servers",
+        "servers.base",
+        "servers.external",
+        "servers.others",
+        "servers.serving",
+        "servers.stdlib",
+    },
     {"cli", "__main__"},
     {"__init__"},
 ]

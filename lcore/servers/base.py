@@ -1,32 +1,26 @@
-"""The server adapter base, :class:`ServerAdapter`, with the timeouts every adapter
-defaults to, and the standard library's adapters: threaded ``wsgiref`` and ``cgi``.
+"""The server adapter base, :class:`ServerAdapter`, the limits and timeouts every adapter
+defaults to, and the errors of starting a server.
 
-Imports nothing of lcore but the WSGI types: the other adapter modules build on this one.
+Imports nothing of lcore but the WSGI types: the adapter modules build on this one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import socket
-import sys
-import threading
-import time
-from collections.abc import Generator
-from socketserver import ThreadingMixIn
+from collections.abc import Callable, Generator
 from types import ModuleType
 from typing import Any, ClassVar
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from .._wsgi import WSGIApp
 
 __all__ = [
     "CONNECTION_TIMEOUT",
+    "LISTEN_BACKLOG",
     "SHUTDOWN_TIMEOUT",
-    "CGIServer",
     "ServerAdapter",
     "ServerPackageMissing",
-    "WSGIRefServer",
+    "ServerStartError",
 ]
 
 #: Seconds a connection may stay silent (idle keep-alive, or a request arriving too slowly)
@@ -34,10 +28,33 @@ __all__ = [
 CONNECTION_TIMEOUT = 30
 #: Seconds a clean shutdown waits for in-flight requests before it gives up on them.
 SHUTDOWN_TIMEOUT = 10
+#: Connections the kernel may hold for the server before it accepts them (the listen
+#: backlog). A burst of clients that overflows it sees resets or slow retries.
+LISTEN_BACKLOG = 1024
 
 
 class ServerPackageMissing(ImportError):
     """The package a server adapter needs is not installed."""
+
+
+class ServerStartError(SystemExit):
+    """The server could not start: its port is in use, its host cannot be bound, its
+    package is missing, or it failed to boot.
+
+    :func:`lcore.servers.run` prints ``lcore: error: <message>`` to stderr and raises this
+    (an adapter may raise it too, for a failure that is neither an ``OSError`` nor an
+    ``ImportError``). Left uncaught, it ends the program with status 2 and no traceback.
+
+    Args:
+        message: What went wrong, in one line.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(2)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 # -- the adapter base ---------------------------------------------------------------------
@@ -68,6 +85,10 @@ class ServerAdapter:
     host: str
     port: int
     options: dict[str, Any]
+    #: Whether :meth:`bound` was called: the server listens.
+    is_bound: bool = False
+    #: Called once by :meth:`bound`; :func:`lcore.servers.run` sets it to print the banner.
+    on_bound: Callable[[], object] | None = None
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8080, **options: Any) -> None:
         self.host = host
@@ -75,8 +96,22 @@ class ServerAdapter:
         self.options = options
 
     def run(self, handler: WSGIApp) -> None:
-        """Serve ``handler`` until stopped; return once stopped."""
+        """Serve ``handler`` until stopped; return once stopped. Call :meth:`bound` as
+        soon as the server listens."""
         raise NotImplementedError
+
+    def bound(self) -> None:
+        """Say that the server is bound and listening (with ``port`` the real port).
+
+        An adapter calls this once from :meth:`run`, after binding and before serving:
+        :func:`lcore.servers.run` prints its banner then, and treats an ``OSError`` or
+        ``ImportError`` raised before it as a failure to start.
+        """
+        if self.is_bound:
+            return
+        self.is_bound = True
+        if self.on_bound is not None:
+            self.on_bound()
 
     def shutdown(self) -> bool:
         """Begin a clean stop: stop accepting, let in-flight requests finish (bounded), then
@@ -131,115 +166,3 @@ class ServerAdapter:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(host={self.host!r}, port={self.port})"
-
-
-# -- wsgiref (the default) and cgi: standard library --------------------------------------
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    """wsgiref's server with a thread per connection, a socket timeout on each accepted
-    connection and a bounded wait for the request threads when it stops."""
-
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(
-        self,
-        address: tuple[str, int],
-        handler_class: type[WSGIRequestHandler],
-        connection_timeout: float,
-    ) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        self.connection_timeout = connection_timeout
-        self.request_threads: set[threading.Thread] = set()
-        self._lock = threading.Lock()
-        super().__init__(address, handler_class)
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        conn, address = self.socket.accept()
-        conn.settimeout(self.connection_timeout)
-        return conn, address
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(target=self._process, args=(request, client_address), daemon=True)
-        with self._lock:
-            self.request_threads.add(thread)
-        thread.start()
-
-    def _process(self, request: Any, client_address: Any) -> None:
-        try:
-            self.process_request_thread(request, client_address)
-        finally:
-            with self._lock:
-                self.request_threads.discard(threading.current_thread())
-
-    def wait_for_requests(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            threads = list(self.request_threads)
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that went silent (the socket timeout) or away is not a server error.
-        if not isinstance(sys.exc_info()[1], (TimeoutError, ConnectionError)):
-            super().handle_error(request, client_address)
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        del code, size
-
-
-class WSGIRefServer(ServerAdapter):
-    """The standard library's wsgiref with a thread per connection. For development:
-    one request per connection (no keep-alive), no request size limits of its own.
-
-    Options: ``timeout`` (seconds a connection may stay silent), ``shutdown_timeout``.
-    """
-
-    name = "wsgiref"
-    _server: _ThreadingWSGIServer | None = None
-
-    def run(self, handler: WSGIApp) -> None:
-        """Serve until :meth:`shutdown` or Ctrl-C.
-
-        Raises:
-            TypeError: An option wsgiref does not have.
-        """
-        options = self.take_options(timeout=CONNECTION_TIMEOUT, shutdown_timeout=SHUTDOWN_TIMEOUT)
-        timeout, shutdown_timeout = options.pop("timeout"), options.pop("shutdown_timeout")
-        if options:
-            raise TypeError(f"unknown wsgiref option(s): {', '.join(sorted(options))}")
-        handler_class = _QuietHandler if self.quiet else WSGIRequestHandler
-        server = _ThreadingWSGIServer((self.host, self.port), handler_class, float(timeout))
-        server.set_app(handler)
-        self.port: int = server.server_port
-        self._server = server
-        try:
-            server.serve_forever()
-        finally:
-            server.server_close()  # stop accepting first, then let requests finish
-            server.wait_for_requests(float(shutdown_timeout))
-
-    def shutdown(self) -> bool:
-        """Stop the accept loop (from a helper thread: serve_forever runs in this one)."""
-        server = self._server
-        if server is None:
-            return False
-        threading.Thread(target=server.shutdown, name="lcore-shutdown", daemon=True).start()
-        return True
-
-
-class CGIServer(ServerAdapter):
-    """Answer the one request of a CGI invocation (``wsgiref.handlers.CGIHandler``)."""
-
-    name = "cgi"
-    announce = False
-
-    def run(self, handler: WSGIApp) -> None:
-        """Handle the request described by the environment and stdin."""
-        from wsgiref.handlers import CGIHandler
-
-        CGIHandler().run(handler)

@@ -1,8 +1,9 @@
 """Serve an app: :func:`run` picks an adapter (:data:`server_names`, :class:`AutoServer`),
 stops it cleanly on SIGINT or SIGTERM and runs the :func:`on_shutdown` callbacks.
 
-The adapters live beside this module, in :mod:`lcore.servers.base` (the base and the
-standard library's) and :mod:`lcore.servers.external` (other packages'). Only the standard
+The adapters live beside this module: :mod:`lcore.servers.base` (the base),
+:mod:`lcore.servers.stdlib` (the standard library's), :mod:`lcore.servers.external` (the
+``servers`` extra's) and :mod:`lcore.servers.others` (servers installed by hand). Only the standard
 library is imported; an adapter imports its server package inside its ``run()``, so
 ``import lcore`` never pays for (or needs) a server.
 """
@@ -10,6 +11,7 @@ library is imported; an adapter imports its server package inside its ``run()``,
 from __future__ import annotations
 
 import _thread
+import functools
 import importlib
 import inspect
 import logging
@@ -22,23 +24,17 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .._wsgi import WSGIApp
 from ..concurrency import run_coroutine
-from .base import (
-    CGIServer,
-    ServerAdapter,
-    WSGIRefServer,
-)
-from .external import (
+from .base import ServerAdapter, ServerStartError
+from .external import CherootServer, GeventServer, GunicornServer, WaitressServer
+from .others import (
     BjoernServer,
-    CherootServer,
     EventletServer,
-    GeventServer,
-    GunicornServer,
     MeinheldServer,
     PasteServer,
     TornadoServer,
     TwistedServer,
-    WaitressServer,
 )
+from .stdlib import CGIServer, WSGIRefServer
 
 if TYPE_CHECKING:
     from ..app import Lcore
@@ -222,12 +218,26 @@ def _configure(
         app.install(_load(plugin) if isinstance(plugin, str) else plugin)
 
 
+def _address(adapter: ServerAdapter) -> str:
+    host = f"[{adapter.host}]" if ":" in adapter.host else adapter.host
+    return f"{host}:{adapter.port}"
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for why a server could not start: ``Address already in use``, not
+    ``[Errno 98] Address already in use``."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 class _Serving:
     """One :func:`run`: its signal handlers, stop requests and shutdown steps."""
 
-    def __init__(self, adapter: ServerAdapter, app: WSGIApp) -> None:
+    def __init__(self, adapter: ServerAdapter, app: WSGIApp, debug: bool = False) -> None:
         self.adapter = adapter
         self.app = app
+        self.debug = debug
         self.pid = os.getpid()
         self.exit_status = 0
         self.stopping = False
@@ -244,6 +254,16 @@ class _Serving:
             self.adapter.run(self.app)
         except KeyboardInterrupt:
             pass
+        except ServerStartError as exc:
+            self._report(exc, exc)
+            raise
+        except (OSError, ImportError) as exc:
+            # Raised before the server listens: it never started, which is one line.
+            if self.adapter.is_bound or os.getpid() != self.pid:
+                raise
+            failure = ServerStartError(f"cannot serve on {_address(self.adapter)}: {_reason(exc)}")
+            self._report(failure, exc)
+            raise failure from None
         except SystemExit as exc:
             # gunicorn's master exits by SystemExit; a forked worker must keep exiting.
             if os.getpid() != self.pid or exc.code not in (0, None):
@@ -257,6 +277,13 @@ class _Serving:
                 self._finish()
         if self.exit_status:
             raise SystemExit(self.exit_status)
+
+    def _report(self, failure: ServerStartError, cause: BaseException) -> None:
+        if self.debug:
+            import traceback
+
+            traceback.print_exception(cause)
+        print(f"lcore: error: {failure.message}", file=sys.stderr, flush=True)
 
     def _install_signal_handlers(self) -> dict[int, Any]:
         previous: dict[int, Any] = {}
@@ -318,7 +345,8 @@ def run(
 ) -> None:
     """Serve ``app`` until SIGINT or SIGTERM, then stop cleanly.
 
-    Loads ``./.env`` first. On a signal the server stops accepting, in-flight requests
+    Loads ``./.env`` first. The banner (unless ``quiet``) is printed once the server
+    listens. On a signal the server stops accepting, in-flight requests
     finish (bounded by the adapter's ``shutdown_timeout``), :func:`on_shutdown` callbacks
     run and ``app.close()`` is called. ``debug=True`` also turns the reloader on, unless
     ``reloader=False`` is passed (the getting-started contract).
@@ -342,7 +370,9 @@ def run(
         ValueError: An unknown server name.
         TypeError: ``plugins``, ``config`` or ``debug`` given for an app that is not an
             Lcore app.
-        ServerPackageMissing: The server's package is not installed.
+        ServerStartError: The server could not start (its port in use, a host that
+            cannot be bound, its package missing, a failed boot): one
+            ``lcore: error: ...`` line is printed first, and uncaught it exits with status 2.
         SystemExit: In the reloader's parent (with the last child's status), or with
             status 3 (``lcore.reloader.RELOAD_EXIT_CODE``) after a file changed.
     """
@@ -378,10 +408,14 @@ def run(
     if isinstance(adapter, AutoServer):
         adapter = adapter.select()
     if adapter.announce and not adapter.quiet:
-        where = f"[{adapter.host}]" if ":" in adapter.host else adapter.host
-        print(
-            f"lcore serving on http://{where}:{adapter.port}/ with {adapter.name} (Ctrl-C to stop)",
-            file=sys.stderr,
-            flush=True,
-        )
-    _Serving(adapter, application).serve(interval if reloader else None)
+        adapter.on_bound = functools.partial(_print_banner, adapter)
+    debugging = isinstance(application, Lcore) and application.debug
+    _Serving(adapter, application, debugging).serve(interval if reloader else None)
+
+
+def _print_banner(adapter: ServerAdapter) -> None:
+    print(
+        f"lcore serving on http://{_address(adapter)}/ with {adapter.name} (Ctrl-C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )

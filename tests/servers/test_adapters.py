@@ -17,8 +17,8 @@ from lcore.servers import (
     ServerAdapter,
     ServerPackageMissing,
     WSGIRefServer,
-    external,
     make_adapter,
+    others,
     server_names,
 )
 
@@ -92,7 +92,9 @@ def test_run_with_auto_serves_with_the_chosen_adapter(
 ) -> None:
     _only_available(monkeypatch, "cheroot", "wsgiref")
     used: list[ServerAdapter] = []
-    monkeypatch.setattr(CherootServer, "run", lambda self, handler: used.append(self))
+    monkeypatch.setattr(
+        CherootServer, "run", lambda self, handler: used.append(self) or self.bound()
+    )
     monkeypatch.chdir(tmp_path)  # no stray .env
     servers_module.run(Lcore(), server="auto", port=8383)
     assert [type(a) for a in used] == [CherootServer]
@@ -162,7 +164,8 @@ def test_shutdown_before_serving_asks_for_an_interrupt() -> None:
 def test_import_lcore_imports_no_server_module() -> None:
     code = (
         "import sys, lcore\n"
-        "for name in ('lcore.servers', 'lcore.servers.base', 'lcore.servers.external'):\n"
+        "for name in ('lcore.servers', 'lcore.servers.base', 'lcore.servers.external',\n"
+        "             'lcore.servers.others', 'lcore.servers.stdlib'):\n"
         "    assert name not in sys.modules, name\n"
         "assert 'wsgiref.simple_server' not in sys.modules\n"
         "assert lcore.on_shutdown.__module__ == 'lcore.servers.serving'\n"
@@ -200,7 +203,7 @@ class _Body:
 
 def test_in_flight_counts_until_the_body_is_closed() -> None:
     body = _Body()
-    tracked = external._InFlight(lambda environ, start_response: body)
+    tracked = others._InFlight(lambda environ, start_response: body)
     reply = tracked({}, lambda *args: lambda data: None)
     assert tracked.active == 1
     assert list(reply) == [b"a", b"b"]
@@ -214,7 +217,7 @@ def test_in_flight_counts_down_when_the_app_raises() -> None:
     def broken(environ: Any, start_response: Any) -> Any:
         raise RuntimeError("boom")
 
-    tracked = external._InFlight(broken)
+    tracked = others._InFlight(broken)
     with pytest.raises(RuntimeError):
         tracked({}, lambda *args: lambda data: None)
     assert tracked.active == 0

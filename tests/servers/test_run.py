@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,13 @@ import lcore
 from lcore import Lcore, TestClient
 from lcore._wsgi import WSGIApp
 from lcore.reloader import RELOAD_EXIT_CODE
-from lcore.servers import ServerAdapter, on_shutdown, run
+from lcore.servers import (
+    ServerAdapter,
+    ServerPackageMissing,
+    ServerStartError,
+    on_shutdown,
+    run,
+)
 from lcore.servers import serving as servers_module
 
 
@@ -29,6 +36,8 @@ class FakeServer(ServerAdapter):
     name = "fake"
     last: FakeServer | None = None
     action: Any = None
+    #: Runs before the adapter says it is bound (a failure there is a failure to start).
+    before_bound: Any = None
     graceful = True
 
     def run(self, handler: WSGIApp) -> None:
@@ -36,6 +45,9 @@ class FakeServer(ServerAdapter):
         self.handler = handler
         self.shutdowns = 0
         self.handlers_while_serving = signal.getsignal(signal.SIGTERM)
+        if self.before_bound is not None:
+            type(self).before_bound(self)
+        self.bound()
         if self.action is not None:
             type(self).action(self)
 
@@ -69,6 +81,7 @@ def clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """An empty working directory, a restored environment, no leftover callbacks."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(FakeServer, "action", None)
+    monkeypatch.setattr(FakeServer, "before_bound", None)
     monkeypatch.setattr(FakeServer, "graceful", True)
     FakeServer.last = None
     with mock.patch.dict(os.environ):
@@ -296,12 +309,129 @@ def test_shutdown_steps_run_when_the_server_fails() -> None:
     on_shutdown(lambda: calls.append("callback"))
 
     def fail(adapter: FakeServer) -> None:
-        raise OSError("address already in use")
+        raise OSError("the accept loop broke")
 
-    FakeServer.action = fail
-    with pytest.raises(OSError, match="address already in use"):
+    FakeServer.action = fail  # after bound(): a failure while serving keeps its traceback
+    with pytest.raises(OSError, match="the accept loop broke"):
         run(Lcore(), server=FakeServer, quiet=True)
     assert calls == ["callback"]
+
+
+# -- failing to start ---------------------------------------------------------------------
+
+START_FAILURES = [
+    (OSError(98, "Address already in use"), "Address already in use"),
+    (socket.gaierror(-2, "Name or service not known"), "Name or service not known"),
+    (PermissionError(13, "Permission denied"), "Permission denied"),
+    (OSError("No socket could be created"), "No socket could be created"),
+    (
+        ServerPackageMissing("server 'x' needs the x package: pip install x"),
+        "server 'x' needs the x package: pip install x",
+    ),
+]
+
+
+@pytest.mark.parametrize(("error", "reason"), START_FAILURES)
+def test_a_failure_before_bound_is_one_error_line_and_status_2(
+    capsys: pytest.CaptureFixture[str], error: Exception, reason: str
+) -> None:
+    calls: list[str] = []
+    on_shutdown(lambda: calls.append("callback"))
+
+    def fail(adapter: FakeServer) -> None:
+        raise error
+
+    FakeServer.before_bound = fail
+    with pytest.raises(ServerStartError) as caught:
+        run(Lcore(), server=FakeServer, host="127.0.0.1", port=8181)
+    assert isinstance(caught.value, SystemExit)
+    assert caught.value.code == 2
+    assert str(caught.value) == f"cannot serve on 127.0.0.1:8181: {reason}"
+    assert caught.value.__suppress_context__, "no chained traceback if it is printed"
+    assert capsys.readouterr() == ("", f"lcore: error: cannot serve on 127.0.0.1:8181: {reason}\n")
+    assert calls == ["callback"], "the shutdown steps still run"
+
+
+def test_a_start_failure_names_an_ipv6_host_in_brackets(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def fail(adapter: FakeServer) -> None:
+        raise OSError(99, "Cannot assign requested address")
+
+    FakeServer.before_bound = fail
+    with pytest.raises(ServerStartError):
+        run(Lcore(), server=FakeServer, host="::2", port=80, quiet=True)
+    assert capsys.readouterr().err == (
+        "lcore: error: cannot serve on [::2]:80: Cannot assign requested address\n"
+    )
+
+
+def test_an_adapters_own_start_error_is_printed_once(capsys: pytest.CaptureFixture[str]) -> None:
+    def fail(adapter: FakeServer) -> None:
+        raise ServerStartError("fake could not start: Worker failed to boot.")
+
+    FakeServer.action = fail  # even after bound(): the adapter says it never started
+    with pytest.raises(ServerStartError) as caught:
+        run(Lcore(), server=FakeServer, quiet=True)
+    assert caught.value.code == 2
+    assert capsys.readouterr().err == (
+        "lcore: error: fake could not start: Worker failed to boot.\n"
+    )
+
+
+def test_debug_prints_the_traceback_before_the_error_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def fail(adapter: FakeServer) -> None:
+        raise OSError(98, "Address already in use")
+
+    FakeServer.before_bound = fail
+    with pytest.raises(ServerStartError):
+        run(Lcore(), server=FakeServer, quiet=True, debug=True, reloader=False, port=1)
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):")
+    assert err.endswith("lcore: error: cannot serve on 127.0.0.1:1: Address already in use\n")
+
+
+def test_other_errors_before_bound_keep_their_traceback() -> None:
+    def fail(adapter: FakeServer) -> None:
+        raise TypeError("unknown fake option(s): colour")
+
+    FakeServer.before_bound = fail
+    with pytest.raises(TypeError, match="colour"):
+        run(Lcore(), server=FakeServer, quiet=True)
+
+
+def test_no_banner_when_the_server_never_binds(capsys: pytest.CaptureFixture[str]) -> None:
+    def fail(adapter: FakeServer) -> None:
+        raise OSError(98, "Address already in use")
+
+    FakeServer.before_bound = fail
+    with pytest.raises(ServerStartError):
+        run(Lcore(), server=FakeServer, port=8181)
+    assert "serving on" not in capsys.readouterr().err
+
+
+def test_the_banner_shows_the_port_the_server_bound(capsys: pytest.CaptureFixture[str]) -> None:
+    def bind(adapter: FakeServer) -> None:
+        assert capsys.readouterr().err == "", "nothing is printed before the bind"
+        adapter.port = 43210  # what port=0 became
+
+    FakeServer.before_bound = bind
+    run(Lcore(), server=FakeServer, port=0)
+    assert capsys.readouterr().err == (
+        "lcore serving on http://127.0.0.1:43210/ with fake (Ctrl-C to stop)\n"
+    )
+
+
+def test_bound_runs_its_callback_once() -> None:
+    adapter = FakeServer()
+    calls: list[str] = []
+    adapter.on_bound = lambda: calls.append("banner")
+    assert adapter.is_bound is False
+    adapter.bound()
+    adapter.bound()
+    assert (adapter.is_bound, calls) == (True, ["banner"])
 
 
 def test_keyboard_interrupt_ends_run_cleanly() -> None:
