@@ -96,12 +96,21 @@ def test_a_stalled_body_ends_the_request(served: ServedApp) -> None:
             b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: 100\r\n\r\n[1, "
         )
-        reply = _read_all(sock)  # an error answer, or the connection simply closed
+        reply = _read_all(sock)
         took = time.monotonic() - started
-    assert not reply.startswith(b"HTTP/1.1 200") and not reply.startswith(b"HTTP/1.0 200")
+    if served.server == "wsgiref":
+        # The app's read times out: the client's fault, a 400 and one quiet log line.
+        status_line = reply.split(b"\r\n", 1)[0]
+        assert status_line.endswith(b" 400 Bad Request"), reply[:300]
+        assert b"Request body is incomplete" in reply
+    else:
+        # waitress reads bodies itself: it drops the stalled client before the app runs.
+        assert reply == b"", reply[:300]
     assert took < DROPPED_WITHIN
     _still_serves(served)
-    assert _server_tracebacks(served.output()) == []
+    output = served.output()
+    assert _server_tracebacks(output) == []
+    assert "unhandled error" not in output and "Traceback" not in output, output
 
 
 def test_a_client_reset_mid_body_leaves_the_server_serving(served: ServedApp) -> None:
@@ -115,7 +124,10 @@ def test_a_client_reset_mid_body_leaves_the_server_serving(served: ServedApp) ->
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     time.sleep(0.3)
     _still_serves(served)
-    assert _server_tracebacks(served.output()) == []
+    output = served.output()
+    assert _server_tracebacks(output) == []
+    # A read that fails because the client went away is not a server error.
+    assert "unhandled error" not in output and "Traceback" not in output, output
 
 
 def test_waitress_is_not_shut_out_by_150_slow_clients(tmp_path: Path) -> None:
