@@ -202,7 +202,9 @@ def read_body(
         ClientError: 413 ``body_too_large``; 400 ``body_truncated`` or ``chunked_invalid``
             when the body ends early; 400 ``client_disconnected`` when the server's stream
             fails (``OSError``: the client reset the connection, or stalled past the
-            server's timeout).
+            server's timeout); 400 ``chunked_invalid`` when a server that de-chunks the
+            body itself (cheroot, gunicorn) reports the client's framing as malformed or
+            cut off.
     """
     # NOTE: a read that fails because the client went away (a reset, or a stall past the
     # server's timeout) is not a server error: a ClientError, which the app logs as one
@@ -223,3 +225,29 @@ def read_body(
         return BoundedInput(stream, content_length, limit).read()
     except OSError as exc:
         raise _disconnected() from exc
+    except Exception as exc:
+        if _is_framing_error(stream, exc):
+            raise _chunked_invalid(
+                "the server could not read the chunked body: it is malformed or ends early"
+            ) from exc
+        raise
+
+
+#: Servers whose ``wsgi.input`` de-chunks the body itself and reports the client's
+#: malformed or cut-off framing with an exception of its own rather than an ``OSError``:
+#: the stream's module, and the exception classes it raises for that (module and
+#: qualified name, matched along the exception's MRO; nothing is imported).
+_FRAMING_ERRORS: dict[str, frozenset[str]] = {
+    # ChunkedRFile: "Bad chunked transfer size", "Bad chunked transfer coding".
+    "cheroot.server": frozenset({"builtins.ValueError"}),
+    # ChunkedReader: InvalidChunkSize, ChunkMissingTerminator, InvalidChunkExtension, ...
+    "gunicorn.http.body": frozenset({"gunicorn.http.errors.ParseException"}),
+}
+
+
+def _is_framing_error(stream: object, exc: Exception) -> bool:
+    """Whether ``exc`` is the server's own report of the client's bad body framing."""
+    names = _FRAMING_ERRORS.get(type(stream).__module__)
+    if names is None:
+        return False
+    return any(f"{cls.__module__}.{cls.__qualname__}" in names for cls in type(exc).__mro__)

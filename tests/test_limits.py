@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from typing import Any
 
 import pytest
 
@@ -295,3 +296,55 @@ def test_other_stream_errors_are_not_client_errors() -> None:
     # A bug in the server's stream is a server error: it is not turned into a 400.
     with pytest.raises(ValueError, match="bug"):
         read_body(Vanishing(b"", ValueError("bug")), 5, False, False, 100)
+
+
+# -- servers that de-chunk bodies themselves ----------------------------------------------
+
+
+def _cheroot_chunked(data: bytes) -> object:
+    from cheroot.server import ChunkedRFile
+
+    return ChunkedRFile(io.BytesIO(data), 1000)
+
+
+def _gunicorn_chunked(data: bytes) -> object:
+    from gunicorn.http.body import Body, ChunkedReader
+    from gunicorn.http.unreader import IterUnreader
+
+    class Request:
+        trailers: list[tuple[str, str]] = []
+
+    return Body(ChunkedReader(Request(), IterUnreader([data])))
+
+
+@pytest.mark.parametrize("stream_of", [_cheroot_chunked, _gunicorn_chunked])
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"zz\r\nab\r\n0\r\n\r\n", id="bad-size"),
+        pytest.param(b"3\r\nabcX0\r\n\r\n", id="no-terminator"),
+        pytest.param(b"5\r\nabcde", id="cut-off-after-data"),
+    ],
+)
+def test_a_servers_own_chunked_framing_error_is_a_400(stream_of: Any, data: bytes) -> None:
+    # Regression: cheroot reports the client's bad or cut-off chunked framing with a
+    # ValueError, gunicorn with its ParseException family: a 500 with a traceback before.
+    stream = stream_of(data)
+    with pytest.raises(ClientError) as info:
+        read_body(stream, -1, False, True, 1000)
+    assert (info.value.status, info.value.type) in {
+        (400, "chunked_invalid"),
+        (400, "client_disconnected"),  # gunicorn's NoMoreData is an IOError
+    }
+
+
+def test_a_servers_own_stream_reads_well_formed_chunks() -> None:
+    body = b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+    assert read_body(_cheroot_chunked(body), -1, False, True, 1000) == b"abcde"
+    assert read_body(_gunicorn_chunked(body), -1, False, True, 1000) == b"abcde"
+
+
+def test_only_known_servers_framing_errors_become_400() -> None:
+    # The same ValueError from another stream stays a server error (a bug, not input).
+    with pytest.raises(ValueError, match="bug"):
+        read_body(Vanishing(b"", ValueError("bug")), 5, False, True, 100)

@@ -316,3 +316,46 @@ def test_waitress_stops_waiting_at_a_second_signal(tmp_path: Path) -> None:
     assert took < 4, "waitress's own 5 s wait for busy threads is skipped"
     assert len(errors) == 1, "the request in flight was cut off"
     assert "on_shutdown last-registered" in output
+
+
+# -- servers that de-chunk bodies themselves ----------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["cheroot", "gunicorn"])
+def dechunking(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedApp]:
+    server: str = request.param
+    with serving(server, tmp_path_factory.mktemp(server)) as app:
+        yield app
+
+
+_CHUNKED_HEAD = (
+    b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n"
+)
+
+
+def test_malformed_chunked_framing_is_a_400_on_dechunking_servers(dechunking: ServedApp) -> None:
+    # Regression: cheroot (a ValueError) and gunicorn (its ParseException family) report
+    # the client's bad framing with exceptions of their own; lcore answered 500.
+    with _connect(dechunking) as sock:
+        sock.sendall(_CHUNKED_HEAD + b"3\r\n[1]X0\r\n\r\n")
+        sock.shutdown(socket.SHUT_WR)
+        reply = _read_all(sock)
+    assert reply.split(b"\r\n", 1)[0].endswith(b" 400 Bad Request"), reply[:300]
+    _still_serves(dechunking)
+    output = dechunking.output()
+    assert "unhandled error" not in output and "Traceback" not in output, output
+
+
+def test_a_chunked_client_cut_off_mid_chunk_logs_no_traceback(dechunking: ServedApp) -> None:
+    with _connect(dechunking) as sock:
+        sock.sendall(_CHUNKED_HEAD + b"20\r\n[1, 2, ")
+        time.sleep(0.2)
+        sock.shutdown(socket.SHUT_WR)  # the client stops sending mid-chunk
+        reply = _read_all(sock)
+    assert not reply or reply.split(b"\r\n", 1)[0].endswith(b" 400 Bad Request"), reply[:300]
+    _still_serves(dechunking)
+    output = dechunking.output()
+    assert "unhandled error" not in output and "Traceback" not in output, output
