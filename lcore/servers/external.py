@@ -27,6 +27,7 @@ from .base import (
 if TYPE_CHECKING:
     from gunicorn.arbiter import Arbiter
     from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer
 
 __all__ = [
     "WAITRESS_BODY_STEP",
@@ -40,31 +41,43 @@ __all__ = [
 
 # -- waitress -----------------------------------------------------------------------------
 
-#: The most connections waitress keeps open under lcore (waitress's own default is 100,
-#: which 100 slow clients use up). Lowered to what ``select()`` or the open-file limit
-#: can take; see :func:`waitress_connection_limit`.
-WAITRESS_CONNECTION_LIMIT = 1000
+#: The highest file descriptor number ``select()`` can watch, plus one (FD_SETSIZE).
+_SELECT_FD_LIMIT = 1024
+#: Descriptors kept for everything else the process opens.
+_OTHER_FILES = 64
+#: The most connections waitress keeps open under lcore: waitress's own default is 100,
+#: which 100 slow clients use up. Each connection may hold a socket and a temporary file
+#: (a large body), so 480 is as many as ``select()`` can watch; past it waitress needs
+#: ``poll()``, which its loop rebuilds on every turn (a third fewer requests per second
+#: with 20 keep-alive clients, wrk against /hello), so a larger ``connection_limit``
+#: turns ``poll()`` on only where it is asked for.
+WAITRESS_CONNECTION_LIMIT = (_SELECT_FD_LIMIT - _OTHER_FILES) // 2
 #: Bytes of a request body that must arrive within each ``channel_timeout`` under waitress.
 WAITRESS_BODY_STEP = 65536
 
 
 def waitress_connection_limit() -> int:
     """The ``connection_limit`` the waitress adapter passes by default:
-    :data:`WAITRESS_CONNECTION_LIMIT`, lowered to 500 where there is no ``poll()`` (on
-    Windows ``select()`` takes at most 512 sockets), and to half the open-file limit
-    less 64 (a connection can hold a socket and a temporary file for a large body), but
-    never below waitress's own 100."""
-    import select
-
-    limit = WAITRESS_CONNECTION_LIMIT if hasattr(select, "poll") else 500
+    :data:`WAITRESS_CONNECTION_LIMIT`, lowered to half the open-file limit less 64 where
+    that is smaller (a connection can hold a socket and a temporary file), but never
+    below waitress's own 100."""
     try:
         import resource
     except ImportError:  # Windows
-        return limit
+        return WAITRESS_CONNECTION_LIMIT
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if soft == resource.RLIM_INFINITY:
-        return limit
-    return max(100, min(limit, (soft - 64) // 2))
+        return WAITRESS_CONNECTION_LIMIT
+    return max(100, min(WAITRESS_CONNECTION_LIMIT, (soft - _OTHER_FILES) // 2))
+
+
+def _waitress_needs_poll(connection_limit: int) -> bool:
+    """Whether waitress must use ``poll()``: only where the connections allowed could
+    take descriptors past ``select()``'s limit (and the system has ``poll()``)."""
+    import select
+
+    needed = connection_limit * 2 + _OTHER_FILES
+    return needed > _SELECT_FD_LIMIT and hasattr(select, "poll")
 
 
 def _waitress_channel(timeout: float) -> type[HTTPChannel]:
@@ -119,7 +132,8 @@ def _waitress_channel(timeout: float) -> type[HTTPChannel]:
             if self.request is not None:  # pipelined behind the one just served
                 self._restart_clock()
 
-        def _expired(self) -> bool:
+        def expired(self) -> bool:
+            """Its head or body step is late, or it has been idle ``timeout`` seconds."""
             if self.requests:
                 return False
             if self.read_deadline:
@@ -127,7 +141,8 @@ def _waitress_channel(timeout: float) -> type[HTTPChannel]:
             idle_since = self.last_activity
             return not self.total_outbufs_len and time.time() - idle_since > timeout
 
-        def _idle(self) -> bool:
+        def idle(self) -> bool:
+            """No request in flight, no answer being sent, no head begun."""
             pending = self.request
             return (
                 not self.requests
@@ -135,14 +150,32 @@ def _waitress_channel(timeout: float) -> type[HTTPChannel]:
                 and (pending is None or not pending.headers_finished)
             )
 
-        def readable(self) -> bool:
-            # NOTE: the loop asks every channel this at least once a second, before poll.
-            if self._expired() or (self.draining and self._idle()):
-                self.will_close = True  # writable() says so; handle_write() closes it
-                return False
-            return super().readable()
-
     return Channel
+
+
+class _DeadlineChannel(Protocol):
+    will_close: bool
+
+    def expired(self) -> bool: ...
+
+
+def _sweep_late_channels(
+    listener: BaseWSGIServer, channel_class: type[HTTPChannel]
+) -> Callable[[float], None]:
+    """The listener's periodic maintenance (``cleanup_interval``), which also closes the
+    channels whose deadlines passed. (Checked there, not in each channel's ``readable()``
+    on every turn of the loop: that cost a third of waitress's requests per second.)"""
+    cleanup = listener.maintenance
+
+    def maintenance(now: float) -> None:
+        cleanup(now)
+        for channel in list(listener.active_channels.values()):
+            if isinstance(channel, channel_class):
+                late = cast("_DeadlineChannel", channel)
+                if late.expired():
+                    late.will_close = True  # writable() says so; handle_write() closes it
+
+    return maintenance
 
 
 class WaitressServer(ServerAdapter):
@@ -153,7 +186,8 @@ class WaitressServer(ServerAdapter):
     defaults: ``channel_timeout`` :data:`~lcore.servers.CONNECTION_TIMEOUT`, also the
     deadline for a request head and each 64 KiB of a body; ``connection_limit`` from
     :func:`waitress_connection_limit`; ``backlog`` :data:`~lcore.servers.LISTEN_BACKLOG`;
-    ``asyncore_use_poll`` on (``select()`` cannot watch more than 1024 sockets).
+    ``asyncore_use_poll`` only for a ``connection_limit`` that ``select()`` cannot watch;
+    ``cleanup_interval`` (how often late clients are looked for) half the timeout.
 
     A stop closes the listening sockets and every connection with no request in flight
     at once; requests in flight finish (their responses say ``Connection: close``) within
@@ -177,15 +211,20 @@ class WaitressServer(ServerAdapter):
             channel_timeout=CONNECTION_TIMEOUT,
             connection_limit=waitress_connection_limit(),
             backlog=LISTEN_BACKLOG,
-            asyncore_use_poll=True,
         )
+        options.setdefault(
+            "asyncore_use_poll", _waitress_needs_poll(int(options["connection_limit"]))
+        )
+        timeout = float(options["channel_timeout"])
+        options.setdefault("cleanup_interval", max(1, min(30, int(timeout / 2))))
         shutdown_timeout = float(options.pop("shutdown_timeout", SHUTDOWN_TIMEOUT))
         socket_map: dict[int, Any] = {}
         server = create_server(handler, map=socket_map, host=self.host, port=self.port, **options)
         listeners = [d for d in socket_map.values() if isinstance(d, BaseWSGIServer)]
-        channel_class = _waitress_channel(float(options["channel_timeout"]))
+        channel_class = _waitress_channel(timeout)
         for listener in listeners:
             listener.channel_class = channel_class
+            setattr(listener, "maintenance", _sweep_late_channels(listener, channel_class))  # noqa: B010 - this listener only
         if isinstance(server, BaseWSGIServer):
             self.port: int = server.effective_port
         pull = next(d for d in socket_map.values() if isinstance(d, trigger)).pull_trigger
@@ -198,7 +237,9 @@ class WaitressServer(ServerAdapter):
             for listener in listeners:
                 wasyncore.dispatcher.close(listener)  # the socket only, not the trigger
             for channel in channels():
-                channel.draining = True  # idle ones close on the loop's next turn
+                channel.draining = True  # its answer says "Connection: close"
+                if channel.idle():
+                    channel.will_close = True  # closed on the loop's next turn
 
         def close_all() -> None:
             for dispatcher in list(socket_map.values()):

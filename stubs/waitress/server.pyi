@@ -19,6 +19,8 @@ class BaseWSGIServer(dispatcher):
     trigger: trigger
     effective_host: str
     effective_port: int
+    active_channels: dict[int, HTTPChannel]
+    def maintenance(self, now: float) -> None: ...
     def run(self) -> None: ...
 
 def create_server(

@@ -54,8 +54,18 @@ def test_waitress_gets_lcores_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         "channel_timeout": CONNECTION_TIMEOUT,
         "connection_limit": waitress_connection_limit(),
         "backlog": LISTEN_BACKLOG,
-        "asyncore_use_poll": True,
+        "asyncore_use_poll": False,  # every descriptor it may use fits select()
+        "cleanup_interval": CONNECTION_TIMEOUT // 2,
     }
+
+
+@pytest.mark.parametrize(("limit", "poll"), [(480, False), (100, False), (481, True), (5000, True)])
+def test_waitress_polls_only_for_a_limit_select_cannot_watch(
+    monkeypatch: pytest.MonkeyPatch, limit: int, poll: bool
+) -> None:
+    adapter = WaitressServer("127.0.0.1", 0, connection_limit=limit)
+    options = _options_given_to_waitress(monkeypatch, adapter)
+    assert options["asyncore_use_poll"] is (poll and hasattr(select, "poll"))
 
 
 def test_waitress_options_win(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,7 +78,7 @@ def test_waitress_options_win(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="no resource module")
 @pytest.mark.parametrize(
     ("open_files", "limit"),
-    [(20_000, 1000), (4096, 1000), (1024, 480), (300, 118), (100, 100)],
+    [(20_000, 480), (4096, 480), (1024, 480), (300, 118), (100, 100)],
 )
 def test_the_connection_limit_fits_the_open_file_limit(
     monkeypatch: pytest.MonkeyPatch, open_files: int, limit: int
@@ -76,7 +86,7 @@ def test_the_connection_limit_fits_the_open_file_limit(
     import resource
 
     monkeypatch.setattr(resource, "getrlimit", lambda which: (open_files, resource.RLIM_INFINITY))
-    assert WAITRESS_CONNECTION_LIMIT == 1000
+    assert WAITRESS_CONNECTION_LIMIT == 480
     assert waitress_connection_limit() == limit
 
 
@@ -85,13 +95,14 @@ def test_the_connection_limit_without_an_open_file_limit(monkeypatch: pytest.Mon
     import resource
 
     monkeypatch.setattr(resource, "getrlimit", lambda which: (resource.RLIM_INFINITY,) * 2)
-    assert waitress_connection_limit() == 1000
+    assert waitress_connection_limit() == 480
 
 
-def test_the_connection_limit_without_poll(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(select, "poll", raising=False)
+def test_the_connection_limit_without_an_open_file_limit_module(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(sys.modules, "resource", None)  # as on Windows
-    assert waitress_connection_limit() == 500
+    assert waitress_connection_limit() == 480
 
 
 # -- gunicorn -----------------------------------------------------------------------------
