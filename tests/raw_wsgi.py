@@ -12,6 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class Vanishing(io.BytesIO):
+    """A ``wsgi.input`` that hands out ``data``, then fails as a server's socket does."""
+
+    def __init__(self, data: bytes, error: BaseException) -> None:
+        super().__init__(data)
+        self.error = error
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        if not data:
+            raise self.error
+        return data
+
+
 class RecordingInput(io.BytesIO):
     """A ``wsgi.input`` that records the sizes asked for and the bytes it hands out.
 

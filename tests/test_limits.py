@@ -10,7 +10,7 @@ import pytest
 
 from lcore import ClientError, Lcore, Limits
 from lcore.limits import DEFAULT_LIMITS, BoundedInput, read_body
-from tests.raw_wsgi import RecordingInput
+from tests.raw_wsgi import RecordingInput, Vanishing
 
 
 class Trickle(io.BytesIO):
@@ -234,20 +234,6 @@ def test_read_body_dispatch() -> None:
 
 
 # -- a client that goes away ----------------------------------------------------------------------
-
-
-class Vanishing(io.BytesIO):
-    """A ``wsgi.input`` that hands out ``data``, then fails as a server's socket does."""
-
-    def __init__(self, data: bytes, error: BaseException) -> None:
-        super().__init__(data)
-        self.error = error
-
-    def read(self, size: int | None = -1) -> bytes:
-        data = super().read(size)
-        if not data:
-            raise self.error
-        return data
 
 
 class NoMoreData(IOError):

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from lcore import Lcore, request
-from tests.raw_wsgi import RawResult, RecordingInput, expect_error, expect_json, send
+from tests.raw_wsgi import RawResult, RecordingInput, Vanishing, expect_error, expect_json, send
 
 # -- Content-Length ----------------------------------------------------------------------------
 
@@ -284,20 +284,6 @@ def test_input_terminated_over_max_body(target: Lcore) -> None:
     target.config["request.max_body"] = 4
     result = send(target, "/body", "POST", b"too long", **{"wsgi.input_terminated": True})
     expect_error(result, 413, "body_too_large")
-
-
-class Vanishing(io.BytesIO):
-    """A ``wsgi.input`` that hands out ``data``, then fails as a server's socket does."""
-
-    def __init__(self, data: bytes, error: Exception) -> None:
-        super().__init__(data)
-        self.error = error
-
-    def read(self, size: int | None = -1) -> bytes:
-        data = super().read(size)
-        if not data:
-            raise self.error
-        return data
 
 
 @pytest.mark.parametrize(
