@@ -1,4 +1,11 @@
-"""Identical small apps in lcore, Bottle, Flask, Falcon and raw WSGI, for bench/run.py."""
+"""Identical small apps in lcore, Bottle, Flask, Falcon and raw WSGI, for bench/run.py.
+
+Each handler is written the way that framework's users write it: its own response object,
+its own error and redirect helpers, its own JSON body parsing. ``after_hook=True`` builds
+the app with one after-request hook (lcore ``after_request``, Bottle's ``after_request``
+hook, Flask's ``@after_request``, a Falcon middleware's ``process_response``) that only
+counts responses, for the ``after`` scenario; the other scenarios run without it.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +16,46 @@ from typing import Any
 WSGI = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 HELLO = "Hello, World!"
 PAYLOAD = {"message": "Hello, World!", "items": [1, 2, 3], "ok": True}
+TEXT_PLAIN = "text/plain; charset=utf-8"
+#: Responses counted by the after-request hooks (the ``after`` scenario).
+AFTER_COUNT = [0]
 
 
-def lcore_app(routes: int = 100) -> WSGI:
-    from lcore import Lcore, request
+def summary(value: Any) -> dict[str, int]:
+    """What the large-body handlers answer: the parsed list's size, not the body again."""
+    return {"count": len(value)}
+
+
+def lcore_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
+    from lcore import Lcore, abort, redirect, request, response
 
     app = Lcore()
 
     @app.get("/plaintext")
     def plaintext() -> str:
         return HELLO
+
+    @app.get("/ctype")
+    def ctype() -> str:
+        response.content_type = TEXT_PLAIN
+        return HELLO
+
+    @app.get("/header")
+    def header() -> str:
+        response.set_header("X-A", "1")
+        return HELLO
+
+    @app.get("/forbidden")
+    def forbidden() -> str:
+        abort(403)
+
+    @app.get("/redirect")
+    def go() -> str:
+        redirect("/json")
+
+    @app.post("/size")
+    def size() -> dict[str, int]:
+        return summary(request.json)
 
     @app.get("/json")
     def json_get() -> dict[str, Any]:
@@ -34,6 +71,13 @@ def lcore_app(routes: int = 100) -> WSGI:
 
     for i in range(routes):
         app.route(f"/r{i}/<id:int>", callback=_lcore_item(i))
+
+    if after_hook:
+
+        @app.hook("after_request")
+        def after() -> None:
+            AFTER_COUNT[0] += 1
+
     return app
 
 
@@ -45,14 +89,38 @@ def _lcore_item(i: int) -> Callable[[int], str]:
     return item
 
 
-def bottle_app(routes: int = 100) -> WSGI:
+def bottle_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
     import bottle
 
+    # Bottle answers 413 to a JSON body over MEMFILE_MAX (100 KB); its users raise it.
+    bottle.BaseRequest.MEMFILE_MAX = 16 * 1024 * 1024
     app = bottle.Bottle()
 
     @app.get("/plaintext")
     def plaintext() -> str:
         return HELLO
+
+    @app.get("/ctype")
+    def ctype() -> str:
+        bottle.response.content_type = TEXT_PLAIN
+        return HELLO
+
+    @app.get("/header")
+    def header() -> str:
+        bottle.response.set_header("X-A", "1")
+        return HELLO
+
+    @app.get("/forbidden")
+    def forbidden() -> str:
+        bottle.abort(403)
+
+    @app.get("/redirect")
+    def go() -> str:
+        bottle.redirect("/json")
+
+    @app.post("/size")
+    def size() -> dict[str, int]:
+        return summary(bottle.request.json)
 
     @app.get("/json")
     def json_get() -> dict[str, Any]:
@@ -68,17 +136,44 @@ def bottle_app(routes: int = 100) -> WSGI:
 
     for i in range(routes):
         app.route(f"/r{i}/<id:int>", callback=_lcore_item(i))
+
+    if after_hook:
+
+        @app.hook("after_request")
+        def after() -> None:
+            AFTER_COUNT[0] += 1
+
     return app
 
 
-def flask_app(routes: int = 100) -> WSGI:
+def flask_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
     import flask
 
-    app = flask.Flask("bench")
+    app = flask.Flask(__name__)  # "bench" would resolve to the bench/ namespace dir and fail
 
     @app.get("/plaintext")
     def plaintext() -> str:
         return HELLO
+
+    @app.get("/ctype")
+    def ctype() -> Any:
+        return HELLO, {"Content-Type": TEXT_PLAIN}
+
+    @app.get("/header")
+    def header() -> Any:
+        return HELLO, {"X-A": "1"}
+
+    @app.get("/forbidden")
+    def forbidden() -> str:
+        flask.abort(403)
+
+    @app.get("/redirect")
+    def go() -> Any:
+        return flask.redirect("/json", 303)
+
+    @app.post("/size")
+    def size() -> dict[str, int]:
+        return summary(flask.request.get_json())
 
     @app.get("/json")
     def json_get() -> dict[str, Any]:
@@ -94,10 +189,18 @@ def flask_app(routes: int = 100) -> WSGI:
 
     for i in range(routes):
         app.add_url_rule(f"/r{i}/<int:id>", f"item{i}", _lcore_item(i))
+
+    if after_hook:
+
+        @app.after_request
+        def after(resp: Any) -> Any:
+            AFTER_COUNT[0] += 1
+            return resp
+
     return app
 
 
-def falcon_app(routes: int = 100) -> WSGI:
+def falcon_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
     import falcon
 
     class Plaintext:
@@ -118,6 +221,33 @@ def falcon_app(routes: int = 100) -> WSGI:
         def on_post(self, req: Any, resp: Any) -> None:
             resp.media = req.get_media()
 
+    class CType:
+        def on_get(self, req: Any, resp: Any) -> None:
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = HELLO
+
+    class Header:
+        def on_get(self, req: Any, resp: Any) -> None:
+            resp.set_header("X-A", "1")
+            resp.content_type = falcon.MEDIA_HTML
+            resp.text = HELLO
+
+    class Forbidden:
+        def on_get(self, req: Any, resp: Any) -> None:
+            raise falcon.HTTPForbidden()
+
+    class Redirect:
+        def on_get(self, req: Any, resp: Any) -> None:
+            raise falcon.HTTPSeeOther("/json")
+
+    class Size:
+        def on_post(self, req: Any, resp: Any) -> None:
+            resp.media = summary(req.get_media())
+
+    class After:
+        def process_response(self, req: Any, resp: Any, resource: Any, req_succeeded: bool) -> None:
+            AFTER_COUNT[0] += 1
+
     class Item:
         def __init__(self, i: int) -> None:
             self.i = i
@@ -126,26 +256,61 @@ def falcon_app(routes: int = 100) -> WSGI:
             resp.content_type = falcon.MEDIA_HTML
             resp.text = str(id + self.i)
 
-    app = falcon.App()
+    app = falcon.App(middleware=[After()] if after_hook else None)
     app.add_route("/plaintext", Plaintext())
     app.add_route("/json", JSONGet())
     app.add_route("/query", Query())
     app.add_route("/echo", Echo())
+    app.add_route("/ctype", CType())
+    app.add_route("/header", Header())
+    app.add_route("/forbidden", Forbidden())
+    app.add_route("/redirect", Redirect())
+    app.add_route("/size", Size())
     for i in range(routes):
         app.add_route(f"/r{i}/{{id:int}}", Item(i))
     return app
 
 
-def raw_app(routes: int = 100) -> WSGI:
+def raw_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
     """A hand-written WSGI callable: the floor every framework is measured against."""
-    del routes
+    del routes, after_hook
     body = HELLO.encode()
     payload = json.dumps(PAYLOAD).encode()
+    get_only = {"/plaintext", "/json", "/query", "/ctype", "/header", "/forbidden", "/redirect"}
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ["PATH_INFO"]
-        if path == "/plaintext":
+        if path in get_only and environ["REQUEST_METHOD"] != "GET":
+            start_response(
+                "405 Method Not Allowed", [("Content-Type", "text/plain"), ("Allow", "GET")]
+            )
+            return [b"Method Not Allowed"]
+        if path == "/plaintext" or path == "/ctype":
             data, ctype = body, "text/html; charset=UTF-8"
+            if path == "/ctype":
+                ctype = TEXT_PLAIN
+        elif path == "/header":
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", "text/html; charset=UTF-8"),
+                    ("Content-Length", str(len(body))),
+                    ("X-A", "1"),
+                ],
+            )
+            return [body]
+        elif path == "/forbidden":
+            start_response("403 Forbidden", [("Content-Type", "text/plain")])
+            return [b"Forbidden"]
+        elif path == "/redirect":
+            start_response(
+                "303 See Other", [("Location", "http://localhost/json"), ("Content-Length", "0")]
+            )
+            return [b""]
+        elif path == "/size":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            data = json.dumps(summary(json.loads(environ["wsgi.input"].read(length)))).encode()
+            ctype = "application/json"
         elif path == "/json":
             data, ctype = payload, "application/json"
         elif path == "/echo":
@@ -169,7 +334,7 @@ def raw_app(routes: int = 100) -> WSGI:
     return app
 
 
-FRAMEWORKS: dict[str, Callable[[int], WSGI]] = {
+FRAMEWORKS: dict[str, Callable[..., WSGI]] = {
     "raw": raw_app,
     "lcore": lcore_app,
     "bottle": bottle_app,
