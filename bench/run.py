@@ -188,9 +188,9 @@ SCENARIOS: list[tuple[str, str, int, int, float]] = [
 ]
 
 
-def check(label: str, scenario: str, apps: dict[str, WSGI], expected: int) -> None:
+def check(label: str, scenario: str, routes: int, apps: dict[str, WSGI], expected: int) -> None:
     """Fail when a framework's app does not answer ``scenario`` as intended."""
-    factory = make_environ(scenario, 100)
+    factory = make_environ(scenario, routes)
     for name, app in apps.items():
         status, body = call_status(app, factory())
         if status != expected:
@@ -211,7 +211,7 @@ def run_scenario(
     n: int,
 ) -> dict[str, float]:
     apps = {name: FRAMEWORKS[name](routes, after_hook=scenario == "after") for name in names}
-    check(label, scenario, apps, expected)
+    check(label, scenario, routes, apps, expected)
     factory = make_environ(scenario, routes)
     for app in apps.values():  # warm up
         time_batch(app, factory, max(1, n // 4))
