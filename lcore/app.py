@@ -816,10 +816,19 @@ class Lcore:
         response = context.response
         hooks_ran = False
         try:
-            body = result.encode(response.charset) if isinstance(result, str) else result
+            # The storage itself: its names are stored Title-Case, its values checked.
+            data = response.headers._data
+            content_type = data.get("Content-Type")
+            if isinstance(result, str):
+                charset = _charset_of(
+                    content_type[-1] if content_type else response.default_content_type
+                )
+                body = result.encode(charset)
+            else:
+                body = result
             # NOTE: as result_chunks: a handler's Content-Length stays on an empty body.
-            if body or response.get_header("Content-Length") is None:
-                response.set_header("Content-Length", str(len(body)))
+            if body or "Content-Length" not in data:
+                data["Content-Length"] = [str(len(body))]
             if self._h_build or self._h_after:
                 hooks_ran = True
                 for hook in self._h_build:
@@ -831,7 +840,15 @@ class Lcore:
                 context, self._handle_exception(exc), hooks_ran=hooks_ran, tries=2
             )
         code = response._status_code
-        headers = response.headerlist
+        if hooks_ran or response._cookies:
+            # A hook may have changed anything: the status, the headers, the cookies.
+            headers = response.headerlist
+        else:
+            # As headerlist, for a status with a body and no cookies.
+            headers = [] if content_type else [("Content-Type", response.default_content_type)]
+            for name, values in data.items():
+                for value in values:
+                    headers.append((name, value))
         if (
             not body
             or code in _NO_BODY_STATUS

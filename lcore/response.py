@@ -203,13 +203,13 @@ class Response:
         headers = self._headers
         if headers is None:
             content_type = self._content_type
+            headers = self._headers = HeaderDict.__new__(HeaderDict)
             if content_type is None:
-                self._headers = _new_header_dict({key: [value]})
+                headers._data = {key: [value]}
             else:
                 self._content_type = None
-                data = {"Content-Type": [content_type]}
-                data[key] = [value]
-                self._headers = _new_header_dict(data)
+                headers._data = {"Content-Type": [content_type]}
+                headers._data[key] = [value]
         else:
             headers._data[key] = [value]
 
@@ -259,10 +259,8 @@ class Response:
             else:
                 out = [("Content-Type", self.default_content_type)]
             for name, values in data.items():
-                if len(values) == 1:
-                    out.append((name, values[0]))
-                else:
-                    out.extend([(name, value) for value in values])
+                for value in values:
+                    out.append((name, value))
             if code in (204, 304):
                 dropped = _NO_BODY_HEADERS[code]
                 out = [(k, v) for k, v in out if k not in dropped]
