@@ -781,11 +781,15 @@ class Lcore:
             body: bytes | None = None
             content_type = response._content_type
             if isinstance(result, str):
-                body = (
-                    result.encode()
-                    if content_type is None
-                    else result.encode(_charset_of(content_type))
-                )
+                try:
+                    body = (
+                        result.encode()
+                        if content_type is None
+                        else result.encode(_charset_of(content_type))
+                    )
+                except (LookupError, UnicodeError):
+                    # NOTE: the general finish turns the failure into the error response.
+                    body = None
             elif isinstance(result, bytes):
                 body = result
             code = response._status_code
@@ -819,7 +823,9 @@ class Lcore:
             # The storage itself: its names are stored Title-Case, its values checked.
             data = response.headers._data
             content_type = data.get("Content-Type")
-            if isinstance(result, str):
+            if not result:
+                body = b""  # NOTE: as result_chunks: an empty str is never encoded
+            elif isinstance(result, str):
                 charset = _charset_of(
                     content_type[-1] if content_type else response.default_content_type
                 )
