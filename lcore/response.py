@@ -54,13 +54,6 @@ def _charset_of(content_type: str) -> str:
     return charset
 
 
-def _new_header_dict(data: dict[str, list[str]]) -> HeaderDict:
-    """A HeaderDict over ``data``, whose names and values are already checked."""
-    headers = HeaderDict.__new__(HeaderDict)
-    headers._data = data
-    return headers
-
-
 def _cookie_attribute(label: str, value: str) -> str:
     """Refuse a ``Set-Cookie`` attribute value that could end the attribute or the line.
 
@@ -168,11 +161,12 @@ class Response:
         if headers is None:
             # PERF: built in one step; the content type was checked when it was set
             # (bench: plaintext with one set_header).
+            headers = self._headers = HeaderDict.__new__(HeaderDict)
             content_type = self._content_type
             if content_type is None:
-                headers = self._headers = _new_header_dict({})
+                headers._data = {}
             else:
-                headers = self._headers = _new_header_dict({"Content-Type": [content_type]})
+                headers._data = {"Content-Type": [content_type]}
                 self._content_type = None
         return headers
 
