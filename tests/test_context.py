@@ -438,3 +438,35 @@ def test_redirect_to_the_request_path_plus_slash_through_the_app(app: Lcore) -> 
     refused = client.get("/bad")
     assert refused.status_code == 500
     assert "Set-Cookie" not in refused.headers
+
+
+def test_proxies_forward_class_attributes_through_properties() -> None:
+    # Reads of what the classes define skip __getattr__; the rest still falls back to it.
+    assert isinstance(vars(LocalRequest)["path"], property)
+    assert isinstance(vars(LocalResponse)["set_header"], property)
+    assert isinstance(vars(LocalContext)["state"], property)
+    context = RequestContext(Request(make_environ("/f", query="a=1")), Response())
+    context.request.environ["lcore.extra"] = "x"
+    context.response.later = "set on the instance"  # type: ignore[attr-defined]
+    context.lazy("user_name", lambda: "ann")
+    token = bind_context(context)
+    try:
+        assert request.path == "/f"
+        assert request.query["a"] == "1"
+        assert request.method == "GET"
+        assert response.status_code == 200
+        response.content_type = "text/plain"
+        assert response.content_type == "text/plain"
+        assert context.response.get_header("Content-Type") == "text/plain"
+        assert response.later == "set on the instance"  # type: ignore[attr-defined]
+        assert ctx.request is context.request
+        assert ctx.route is None
+        assert ctx.user_name == "ann"
+        ctx.user = "bob"
+        assert context.user == "bob"
+    finally:
+        unbind_context(token)
+    with pytest.raises(RuntimeError, match="outside of a request"):
+        _ = response.status_code
+    with pytest.raises(RuntimeError, match="outside of a request"):
+        _ = ctx.request

@@ -172,3 +172,24 @@ def test_send_hook_that_raises_without_catchall_propagates(app: Lcore) -> None:
     app.get("/", callback=lambda: "x")
     with pytest.raises(RuntimeError, match="late"):
         app(make_environ("/"), lambda status, headers, exc_info=None: lambda data: None)
+
+
+def test_after_request_sees_the_finished_str_response_and_can_change_it() -> None:
+    app = Lcore()
+    seen: list[str | None] = []
+
+    @app.get("/")
+    def index() -> str:
+        response.set_header("X-A", "1")
+        return "caf\xe9"
+
+    @app.hook("after_request")
+    def after() -> None:
+        seen.append(response.get_header("Content-Length"))
+        response.set_header("X-After", "2")
+
+    result = TestClient(app).get("/")
+    assert seen == ["5"]
+    assert result.headers["X-A"] == "1"
+    assert result.headers["X-After"] == "2"
+    assert result.body == "caf\xe9".encode()

@@ -464,3 +464,52 @@ def test_redirect_never_uses_the_host_header() -> None:
 def test_redirect_outside_a_request_raises() -> None:
     with pytest.raises(RuntimeError):
         redirect("/x")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda r: setattr(r, "content_type", "text/plain; charset=ascii"),
+        lambda r: r.set_header("content-type", "text/plain; charset=ascii"),
+        lambda r: r.add_header("Content-Type", "text/plain; charset=ascii"),
+        lambda r: r.headers.__setitem__("CONTENT_TYPE", "text/plain; charset=ascii"),
+        lambda r: r.headers.replace("Content-Type", "text/plain; charset=ascii"),
+        lambda r: r.__setitem__("Content-Type", "text/plain; charset=ascii"),
+    ],
+)
+def test_charset_follows_every_way_of_changing_the_content_type(
+    change: Callable[[Response], None],
+) -> None:
+    res = Response()
+    res.content_type = "text/plain; charset=latin-1"
+    assert res.charset == "latin-1"
+    change(res)
+    assert res.charset == "ascii"
+    del res["Content-Type"]
+    assert res.charset == "UTF-8"
+
+
+def test_charset_cache_is_bounded() -> None:
+    from lcore.response import _CHARSETS, _MAX_CHARSETS
+
+    for i in range(_MAX_CHARSETS + 10):
+        res = Response()
+        res.content_type = f"text/x-{i}; charset=latin-1"
+        assert res.charset == "latin-1"
+    assert len(_CHARSETS) <= _MAX_CHARSETS
+
+
+def test_first_set_header_keeps_the_content_type_first_and_checks_as_before() -> None:
+    res = Response()
+    res.content_type = "text/plain"
+    res.set_header("x_trace", "1")
+    assert res.headerlist == [("Content-Type", "text/plain"), ("X-Trace", "1")]
+    with pytest.raises(ValueError, match="header value"):
+        res.set_header("X-B", "a\r\nb")
+    with pytest.raises(ValueError, match="invalid header name"):
+        Response().set_header("X B", "1")
+    with pytest.raises(TypeError, match="header values must be str"):
+        Response().set_header("X-B", 1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="header value"):
+        Response().content_type = "text/plain\n"
+    assert "X-B" not in res
