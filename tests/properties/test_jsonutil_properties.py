@@ -12,7 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from lcore.errors import ClientError
-from lcore.jsonutil import _decode, _decode_body, _may_overflow, check_depth
+from lcore.jsonutil import _SHORT_BODY, _decode, _decode_body, _may_overflow, check_depth
 
 # The depth check as it was before the C-level passes: a Python walk over every string and
 # bracket token. It is the oracle the new check must agree with, on any bytes at all.
@@ -97,7 +97,10 @@ any_text = json_texts() | soup | mutilated_json()
 @example(b"[]" * 3000 + b"]" * 5 + b"[" * 8, 3)  # the running sums cross a chunk
 @example(b"[]" * 3000 + b"]" * 5 + b"[" * 8, 2)
 def test_depth_check_refuses_what_the_old_walk_refused(data: bytes, max_depth: int) -> None:
-    assert new_refuses(data, max_depth) == old_refuses(data, max_depth)
+    refused = old_refuses(data, max_depth)
+    assert new_refuses(data, max_depth) == refused
+    # Trailing spaces change nothing, and take a short body down the long body's path.
+    assert new_refuses(data + PADDING, max_depth) == refused
 
 
 @given(json_texts(), st.integers(min_value=0, max_value=6), st.integers(1, 80))
@@ -109,6 +112,10 @@ def test_depth_check_agrees_when_nested_inside_a_deep_prefix(
     body = b"[" + b",".join([wrapped] * 50) + b"]"
     assert new_refuses(body, max_depth) == old_refuses(body, max_depth)
     assert new_refuses(body, max_depth + 60) == old_refuses(body, max_depth + 60)
+
+
+# Whitespace that takes a body past _SHORT_BODY, to the paths of long bodies.
+PADDING = b" " * (_SHORT_BODY + 1)
 
 
 def strict_decode(data: bytes) -> tuple[str, Any]:
@@ -140,12 +147,13 @@ number_texts = st.from_regex(
 def test_overflow_precheck_never_misses_an_infinite_number(text: str) -> None:
     if math.isinf(float(text)):
         assert _may_overflow(text.encode())
-    data = f'[{text}, {{"a": {text}}}]'.encode()
+    data = f'[{text}, {{"a": {text}}}]'.encode() + PADDING
     assert fast_decode(data) == strict_decode(data)
 
 
 @given(any_text)
 def test_float_fast_path_parses_like_the_strict_decoder(data: bytes) -> None:
+    data += PADDING
     try:
         expected = strict_decode(data)
     except UnicodeDecodeError:
