@@ -222,3 +222,51 @@ def test_unterminated_string_is_invalid_not_too_deep(tail: bytes) -> None:
     with pytest.raises(ClientError) as info:
         load_json_body(data, 64)
     assert info.value.type == "json_invalid"
+
+
+ITEMS = (
+    b"["
+    + b",".join(b'{"sku": "S-%d", "qty": %d, "price": 2.5}' % (i, i) for i in range(3000))
+    + b"]"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "depth", "ok"),
+    [
+        (b'\\"[[[', 1, True),  # a stray backslash escapes nothing: the quote opens a string
+        (b'["\\\\", [[]]]', 3, True),  # an escaped backslash does not escape the quote after it
+        (b'["\\\\", [[]]]', 2, False),
+        (b'["\\u005b", "\\"", [[]]]', 3, True),
+        (b"]]][[[[", 1, True),  # closing brackets before the first opening one lower the level
+        (b"[[[]]][", 3, True),
+        (b"[[[[]]]", 3, False),
+        (ITEMS, 2, True),
+        (ITEMS, 1, False),
+        (ITEMS.replace(b'"S-1"', b'"[[[{{{"'), 2, True),  # brackets in a string of a long body
+        (ITEMS.replace(b'"S-1"', b'"\\"[[[{{{"'), 2, True),
+        (ITEMS[:-1] + b', "\\', 2, True),  # ends inside a string, on a backslash
+        (ITEMS + b"]" * 10 + b"[" * 12, 2, True),
+        (ITEMS + b"]" * 10 + b"[" * 12, 1, False),
+    ],
+)
+def test_check_depth_strings_escapes_and_unbalanced(data: bytes, depth: int, ok: bool) -> None:
+    if ok:
+        check_depth(data, depth)
+        return
+    with pytest.raises(ClientError) as info:
+        check_depth(data, depth)
+    assert (info.value.status, info.value.type, info.value.msg) == (
+        400,
+        "json_too_deep",
+        f"JSON nested deeper than {depth} (request.max_json_depth)",
+    )
+
+
+@pytest.mark.parametrize("number", [b"1e999", b"-1E+400", b"9" * 310 + b".0", b"9" * 210 + b"e99"])
+def test_long_body_refuses_a_non_finite_number_anywhere(backend: str, number: bytes) -> None:
+    data = ITEMS[:-1] + b", " + number + b"]"
+    with pytest.raises(ClientError) as info:
+        load_json_body(data, 64)
+    assert (info.value.status, info.value.type) == (400, "json_invalid")
+    assert len(load_json_body(ITEMS, 64)) == 3000
