@@ -47,8 +47,19 @@ def _cookie_attribute(label: str, value: str) -> str:
     return value
 
 
+#: ``(code, status line)`` of every status with a known reason phrase.
+# PERF: one dict lookup instead of a format per error response (bench: 404, 405, abort(403)).
+_STATUS_PAIRS: dict[int, tuple[int, str]] = {
+    code: (code, f"{code} {reason}") for code, reason in HTTP_CODES.items()
+}
+
+
 def _status_pair(status: int | str) -> tuple[int, str]:
     """Normalise ``404`` or ``"404 Custom Reason"`` to ``(code, status line)``."""
+    if type(status) is int:
+        pair = _STATUS_PAIRS.get(status)
+        if pair is not None:
+            return pair
     if isinstance(status, int):
         code = status
         line = f"{code} {HTTP_CODES.get(code, 'Unknown')}"
