@@ -621,6 +621,10 @@ class Lcore:
             except Exception as exc:  # the one funnel: see _handle_exception
                 result = self._handle_exception(exc)
             status, headers, body = self._finish(context, result)
+            # PERF: a raised result's traceback holds this frame, and this frame held the
+            # result: without this, every abort() or redirect() is a reference cycle left
+            # for the garbage collector, ~3 us later (bench: abort(403), redirect).
+            del result
             if self._h_send:
                 for hook in self._h_send:
                     hook()
