@@ -182,7 +182,12 @@ def redirect(url: str, code: int | None = None) -> NoReturn:
     if response._headers is not None:
         result._headers = HeaderDict(response._headers.allitems())
     result.set_header("Location", location)
-    raise result
+    try:
+        raise result
+    finally:
+        # PERF: the traceback holds this frame; a frame still holding the result would be
+        # a reference cycle left for the garbage collector (~5 us; bench: redirect).
+        del result
 
 
 def redirect_location(url: str, request: Request) -> str:

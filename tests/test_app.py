@@ -233,3 +233,32 @@ def test_default_error_answers_skip_the_general_finish(
     result = call_raw(app, make_environ(path, method))
     assert result.status_code == status
     assert result.header("Content-Type") == "text/html; charset=UTF-8"
+
+
+@pytest.mark.parametrize("path", ["/forbidden", "/moved", "/broken"])
+def test_raised_answers_leave_no_reference_cycle(path: str) -> None:
+    import gc
+
+    app = Lcore()
+
+    @app.get("/forbidden")
+    def forbidden() -> str:
+        abort(403)
+
+    @app.get("/moved")
+    def moved() -> str:
+        redirect("/page")
+
+    @app.get("/broken")
+    def broken() -> str:
+        raise ValueError("broken")
+
+    call_raw(app, make_environ(path))  # warm: first-use caches
+    gc.collect()
+    gc.disable()
+    try:
+        call_raw(app, make_environ(path))
+        # A cycle (traceback -> frame -> the raised answer) costs a GC pass per request.
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
