@@ -464,3 +464,15 @@ def test_redirect_never_uses_the_host_header() -> None:
 def test_redirect_outside_a_request_raises() -> None:
     with pytest.raises(RuntimeError):
         redirect("/x")
+
+
+@pytest.mark.parametrize("status", [None, 404, "599 Custom"])
+def test_raisable_responses_have_every_response_attribute(status: int | str | None) -> None:
+    # HTTPResponse skips Response.__init__ (PERF): its class defaults must cover the rest.
+    error = HTTPError(status, "gone")
+    plain = Response("gone", 500 if status is None else status)
+    answer = HTTPResponse("gone", status)
+    for name, value in vars(Response("gone", status)).items():
+        assert getattr(answer, name) == value, name
+    for name, value in vars(plain).items():
+        assert getattr(error, name) == value, name
