@@ -944,10 +944,14 @@ class Lcore:
         else:
             return None
         headers = result.headerlist
-        if result.get_header("Content-Length") is None:
+        # Stored names are Title-Case, so the list shows any Content-Length under this name.
+        for name, _ in headers:
+            if name == "Content-Length":
+                if data:
+                    return None  # replaced in place: the general finish does it
+                break
+        else:
             headers.append(("Content-Length", str(len(data))))
-        elif data:
-            return None
         if context.request.environ.get("REQUEST_METHOD") == "HEAD":
             return result._status_line, headers, []
         return result._status_line, headers, [data] if data else []
