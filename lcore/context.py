@@ -178,7 +178,8 @@ def redirect(url: str, code: int | None = None) -> NoReturn:
     if code is None:
         code = 303 if request.environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 302
     result = HTTPResponse("", code)
-    result._cookies = list(response._cookies) if response._cookies else None
+    if response._cookies:
+        result._cookies = list(response._cookies)
     if response._headers is not None:
         result._headers = HeaderDict(response._headers.allitems())
     result.set_header("Location", location)
