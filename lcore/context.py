@@ -178,11 +178,17 @@ def redirect(url: str, code: int | None = None) -> NoReturn:
     if code is None:
         code = 303 if request.environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 302
     result = HTTPResponse("", code)
-    result._cookies = list(response._cookies) if response._cookies else None
+    if response._cookies:
+        result._cookies = list(response._cookies)
     if response._headers is not None:
         result._headers = HeaderDict(response._headers.allitems())
     result.set_header("Location", location)
-    raise result
+    try:
+        raise result
+    finally:
+        # PERF: the traceback holds this frame; a frame still holding the result would be
+        # a reference cycle left for the garbage collector (~5 us; bench: redirect).
+        del result
 
 
 def redirect_location(url: str, request: Request) -> str:
@@ -192,6 +198,20 @@ def redirect_location(url: str, request: Request) -> str:
         ValueError: ``url`` holds NUL, CR or LF outside the request's own path, or a
             lone surrogate.
     """
+    # PERF: a plain absolute path is its own Location; no request path to read and
+    # nothing to quote (bench: redirect).
+    if _PLAIN_TARGET.match(url) is not None:
+        return url
+    return _resolve_location(url, request)
+
+
+#: An absolute path of characters URL text holds as they are, without "//" at its start
+#: (a host), "%", "?" or "#" (which the request's own path may hold decoded).
+_PLAIN_TARGET = re.compile(r"/(?!/)[A-Za-z0-9\-._~!$&'()*+,;=:@/]*\Z")
+
+
+def _resolve_location(url: str, request: Request) -> str:
+    """:func:`redirect_location` for any target."""
     own = ""
     if url.startswith("/"):
         for path in (request.fullpath, request.path):

@@ -72,8 +72,19 @@ def _cookie_attribute(label: str, value: str) -> str:
     return value
 
 
+#: ``(code, status line)`` of every status with a known reason phrase.
+# PERF: one dict lookup instead of a format per error response (bench: 404, 405, abort(403)).
+_STATUS_PAIRS: dict[int, tuple[int, str]] = {
+    code: (code, f"{code} {reason}") for code, reason in HTTP_CODES.items()
+}
+
+
 def _status_pair(status: int | str) -> tuple[int, str]:
     """Normalise ``404`` or ``"404 Custom Reason"`` to ``(code, status line)``."""
+    if type(status) is int:
+        pair = _STATUS_PAIRS.get(status)
+        if pair is not None:
+            return pair
     if isinstance(status, int):
         code = status
         line = f"{code} {HTTP_CODES.get(code, 'Unknown')}"
@@ -464,6 +475,29 @@ BaseResponse = Response
 class HTTPResponse(Response, Exception):
     """A response that can be raised or returned from a handler; it replaces the response."""
 
+    # PERF: Response.__init__'s defaults on the class: an exception instance's attribute
+    # writes cost ~40 ns each, and a redirect or an abort() needs none of these (bench:
+    # redirect, abort(403)). tests/test_response.py pins that they match.
+    _status_code = 200
+    _status_line = "200 OK"
+    _headers: HeaderDict | None = None
+    _content_type: str | None = None
+    _cookies: list[str] | None = None
+
+    def __init__(
+        self,
+        body: Any = "",
+        status: int | str | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        **more_headers: str,
+    ) -> None:
+        if headers or more_headers:
+            super().__init__(body, status, headers, **more_headers)
+            return
+        self.body = body
+        if status is not None:
+            self._status_code, self._status_line = _status_pair(status)
+
     def apply(self, other: Response) -> None:
         """Copy this response's status, body, and headers/cookies onto ``other``.
 
@@ -498,6 +532,11 @@ class HTTPError(HTTPResponse):
     """
 
     default_status = 500
+    # PERF: None by default on the class: an exception instance's attribute writes cost
+    # ~40 ns each, and abort() sets none of these (bench: abort(403)).
+    exception: BaseException | None = None
+    traceback: str | None = None
+    detail: list[ErrorDetail] | None = None
 
     def __init__(
         self,
@@ -509,10 +548,18 @@ class HTTPError(HTTPResponse):
         detail: list[ErrorDetail] | None = None,
         **more_headers: str,
     ) -> None:
-        super().__init__(body, status if status is not None else 500, None, **more_headers)
-        self.exception = exception
-        self.traceback = traceback
-        self.detail = detail
+        if more_headers:
+            super().__init__(body, 500 if status is None else status, None, **more_headers)
+        else:
+            # PERF: HTTPResponse.__init__'s no-header case, inline (bench: abort(403)).
+            self.body = body
+            self._status_code, self._status_line = _status_pair(500 if status is None else status)
+        if exception is not None:
+            self.exception = exception
+        if traceback is not None:
+            self.traceback = traceback
+        if detail is not None:
+            self.detail = detail
         if content_type is not None:
             self.content_type = content_type
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lcore import HTTPError, HTTPResponse, Lcore, TestClient, abort, request
+from lcore import HTTPError, HTTPResponse, Lcore, TestClient, abort, redirect, request
 from tests.raw_wsgi import call_raw, make_environ
 
 # -- construction and config ---------------------------------------------------------------
@@ -198,3 +198,67 @@ def test_error_handlers_that_keep_failing_end_in_a_plain_500(app: Lcore) -> None
     result = call_raw(app, make_environ("/"))
     assert result.status_code == 500
     assert json.loads(result.body) == {"error": "Internal Server Error", "status": 500}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/nope", 404),
+        ("DELETE", "/page", 405),
+        ("GET", "/forbidden", 403),
+        ("GET", "/moved", 303),
+    ],
+)
+def test_default_error_answers_skip_the_general_finish(
+    monkeypatch: pytest.MonkeyPatch, method: str, path: str, status: int
+) -> None:
+    app = Lcore()
+
+    @app.get("/page")
+    def page() -> str:
+        return "page"
+
+    @app.get("/forbidden")
+    def forbidden() -> str:
+        abort(403)
+
+    @app.get("/moved")
+    def moved() -> str:
+        redirect("/page")
+
+    def no_general(*args: object) -> None:
+        raise AssertionError("the general finish ran")
+
+    monkeypatch.setattr(HTTPResponse, "apply", no_general)
+    result = call_raw(app, make_environ(path, method))
+    assert result.status_code == status
+    assert result.header("Content-Type") == "text/html; charset=UTF-8"
+
+
+@pytest.mark.parametrize("path", ["/forbidden", "/moved", "/broken"])
+def test_raised_answers_leave_no_reference_cycle(path: str) -> None:
+    import gc
+
+    app = Lcore()
+
+    @app.get("/forbidden")
+    def forbidden() -> str:
+        abort(403)
+
+    @app.get("/moved")
+    def moved() -> str:
+        redirect("/page")
+
+    @app.get("/broken")
+    def broken() -> str:
+        raise ValueError("broken")
+
+    call_raw(app, make_environ(path))  # warm: first-use caches
+    gc.collect()
+    gc.disable()
+    try:
+        call_raw(app, make_environ(path))
+        # A cycle (traceback -> frame -> the raised answer) costs a GC pass per request.
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

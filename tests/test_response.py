@@ -513,3 +513,15 @@ def test_first_set_header_keeps_the_content_type_first_and_checks_as_before() ->
     with pytest.raises(ValueError, match="header value"):
         Response().content_type = "text/plain\n"
     assert "X-B" not in res
+
+
+@pytest.mark.parametrize("status", [None, 404, "599 Custom"])
+def test_raisable_responses_have_every_response_attribute(status: int | str | None) -> None:
+    # HTTPResponse skips Response.__init__ (PERF): its class defaults must cover the rest.
+    error = HTTPError(status, "gone")
+    plain = Response("gone", 500 if status is None else status)
+    answer = HTTPResponse("gone", status)
+    for name, value in vars(Response("gone", status)).items():
+        assert getattr(answer, name) == value, name
+    for name, value in vars(plain).items():
+        assert getattr(error, name) == value, name

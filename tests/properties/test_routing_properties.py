@@ -128,3 +128,34 @@ def test_other_methods_get_405_with_the_registered_one(
             assert failure.allowed == {"POST"}
         else:
             raise AssertionError("a method that was not registered matched")
+
+
+RULES = st.sampled_from(
+    ["/", "/a", "/a/<x>", "/a/<x:int>", "/a/b", "/<name>", "/f/<p:path>", "/a/<x:re:\\d+>"]
+)
+ROUTER_METHODS = st.sampled_from(["GET", "POST", "PUT", "ANY"])
+PROBE_PATHS = st.sampled_from(["/", "/a", "/a/", "/a/1", "/a/x", "/a/b", "/b", "/f/g/h", "/zz/q"])
+
+
+@given(
+    st.lists(st.tuples(RULES, ROUTER_METHODS), max_size=6, unique=True),
+    st.sampled_from(["GET", "HEAD", "POST", "DELETE", "get"]),
+    PROBE_PATHS,
+)
+def test_resolve_is_find_then_allowed_methods(
+    routes: list[tuple[str, str]], method: str, path: str
+) -> None:
+    router: Router[int] = Router()
+    for index, (rule, route_method) in enumerate(routes):
+        router.add(rule, route_method, index)
+    try:
+        expected: object = router.find(method, path)
+    except MatchFailure as failure:
+        expected = ("400", failure.bad_format)
+    if expected is None:
+        expected = router.allowed_methods(path)
+    try:
+        found: object = router.resolve(method, path)
+    except MatchFailure as failure:
+        found = ("400", failure.bad_format)
+    assert found == expected
