@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from typing import Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Generic, TypeVar, cast, overload
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from ._wsgi import WSGIEnviron
 
@@ -50,6 +53,14 @@ class MultiDict(MutableMapping[str, V], Generic[V]):
                     values.append(value)
         for key, value in kwargs.items():
             self.append(key, value)
+
+    @classmethod
+    def from_lists(cls, data: dict[str, list[V]]) -> Self:
+        """A MultiDict over ``data`` (each key's values, in order), which it takes as its
+        own storage: no copy, so the caller must not keep using ``data``."""
+        instance = cls()
+        instance._data = data
+        return instance
 
     def __len__(self) -> int:
         return len(self._data)

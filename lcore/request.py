@@ -18,7 +18,7 @@ from .http import (
     parse_content_length,
     parse_cookie_header,
     parse_options_header,
-    parse_qsl,
+    parse_qs_lists,
     parse_transfer_encoding,
     path_shift,
     quote_path,
@@ -349,8 +349,9 @@ class Request:
         query = self._query
         if query is None:
             text: str = self.environ.get("QUERY_STRING", "")
-            pairs = parse_qsl(text, self.limits.max_fields) if text else ()
-            query = self._query = FormsDict(pairs)
+            query = self._query = FormsDict.from_lists(
+                parse_qs_lists(text, self.limits.max_fields) if text else {}
+            )
         return query
 
     GET = query
@@ -364,7 +365,7 @@ class Request:
         forms = FormsDict()
         if media == "application/x-www-form-urlencoded":
             text = self._raw_body().decode("latin-1")
-            forms = FormsDict(parse_qsl(text, self.limits.max_fields, "body"))
+            forms = FormsDict.from_lists(parse_qs_lists(text, self.limits.max_fields, "body"))
         self._forms = forms
         return forms
 

@@ -243,3 +243,13 @@ def test_iter_pairs() -> None:
 def test_header_dict_keyword_construction() -> None:
     h = HeaderDict({"content-type": "a/b"}, x_token="t")
     assert list(h.allitems()) == [("Content-Type", "a/b"), ("X-Token", "t")]
+
+
+def test_from_lists_takes_the_lists_as_its_storage() -> None:
+    data = {"a": ["1", "3"], "b": ["2"]}
+    forms = FormsDict.from_lists(data)
+    assert isinstance(forms, FormsDict)
+    assert forms["a"] == "3" and forms.getall("a") == ["1", "3"] and forms.b == "2"
+    assert list(forms.allitems()) == [("a", "1"), ("a", "3"), ("b", "2")]
+    forms.append("b", "4")
+    assert data["b"] == ["2", "4"]  # no copy: the dict handed over is the storage

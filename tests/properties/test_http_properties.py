@@ -18,6 +18,7 @@ from lcore.http import (
     parse_date,
     parse_etag_list,
     parse_options_header,
+    parse_qs_lists,
     parse_qsl,
     parse_range_header,
     parse_transfer_encoding,
@@ -54,6 +55,30 @@ def test_parse_qsl_raises_only_client_errors(qs: str, max_fields: int, where: st
         return
     assert len(pairs) <= max_fields
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in pairs)
+
+
+@given(http_text, st.integers(min_value=1, max_value=50))
+@example("a=1&b=2&a=3&&c", 10)
+@example("a=%ff", 10)
+@example("x+y=%41&x+y=b", 10)
+@example("&".join(["a"] * 60), 50)
+def test_parse_qs_lists_groups_what_parse_qsl_reads(qs: str, max_fields: int) -> None:
+    # The one-pass dict builder the request uses must read exactly what parse_qsl reads.
+    try:
+        pairs = parse_qsl(qs, max_fields)
+    except ClientError as error:
+        try:
+            parse_qs_lists(qs, max_fields)
+        except ClientError as same:
+            assert (same.status, same.type) == (error.status, error.type)
+            return
+        raise AssertionError("parse_qs_lists accepted what parse_qsl refused") from None
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value)
+    lists = parse_qs_lists(qs, max_fields)
+    assert lists == grouped
+    assert list(lists) == list(grouped)  # first-seen order, as MultiDict keeps it
 
 
 @given(st.lists(st.tuples(no_surrogates, no_surrogates), max_size=30))
