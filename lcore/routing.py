@@ -319,22 +319,8 @@ class Router(Generic[T]):
         Raises:
             MatchFailure: A wildcard's converter refused the text (a 400).
         """
-        targets = self.static.get(path)
-        if targets is not None:
-            target = targets.get(method)
-            if target is None:
-                target = _fallback(targets, method)
-            if target is not None:
-                return target, {}
-        for rule in self._candidates(path):
-            match = rule.regex.match(path)
-            if match is not None:
-                target = rule.targets.get(method)
-                if target is None:
-                    target = _fallback(rule.targets, method)
-                if target is not None:
-                    return target, _convert(rule, match)
-        return None
+        found = self.resolve(method, path)
+        return None if isinstance(found, frozenset) else found
 
     def resolve(self, method: str, path: str) -> tuple[T, dict[str, Any]] | frozenset[str]:
         """Find the target for a request in one search; on a miss, every method some route
