@@ -354,6 +354,8 @@ def _unbound() -> NoReturn:
 def _forwarding_property(name: str, target: str | None) -> property:
     """A read-only property that reads ``name`` from the current context (``target``
     None) or from its ``request``/``response``."""
+    # PERF: one closure per target rather than getattr(getattr(context, target), name):
+    # the second look-up would run on every read (bench: plaintext with one set_header).
     if target is None:
 
         def read_context(proxy: object) -> Any:
