@@ -180,8 +180,8 @@ def redirect(url: str, code: int | None = None) -> NoReturn:
     result = HTTPResponse("", code)
     if response._cookies:
         result._cookies = list(response._cookies)
-    if response._headers is not None:
-        result._headers = HeaderDict(response._headers.allitems())
+    if response._headers is not None or response._flat is not None:
+        result._headers = HeaderDict(response.headers.allitems())
     result.set_header("Location", location)
     try:
         raise result

@@ -76,7 +76,7 @@ class JSONPlugin:
                 context = context_var.get()
                 if context is not None:
                     response = context.response
-                    if response._headers is None:
+                    if response._headers is None and response._flat is None:
                         # PERF: a constant needs no header-value check (bench: JSON GET).
                         response._content_type = "application/json"
                     else:

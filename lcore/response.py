@@ -11,6 +11,7 @@ from .datastructures import (
     _STORED_NAMES,
     HeaderDict,
     _checked_header_key,
+    _header_key,
     check_header_value,
     iter_pairs,
 )
@@ -33,6 +34,9 @@ _COOKIE_FORBIDDEN = frozenset('";\\\x7f') | frozenset(chr(i) for i in range(32))
 _COOKIE_NAME_FORBIDDEN = _COOKIE_FORBIDDEN | frozenset(" ,=()<>@:/[]?{}\t")
 _MAX_COOKIE_SIZE = 3800
 _DEFAULT = object()
+#: Stored names :meth:`Response.set_header` never keeps flat: the finish and
+#: :attr:`Response.headerlist` treat these two specially.
+_NOT_FLAT = frozenset({"Content-Type", "Content-Length"})
 
 #: Content-Type value -> its charset. Keyed by the value itself, so it can never go stale
 #: whichever way the header changes. Bounded: a value built from request data must not
@@ -116,6 +120,14 @@ class Response:
 
     default_status = 200
     default_content_type = _DEFAULT_CONTENT_TYPE
+    #: Headers set with :meth:`set_header` while no :class:`HeaderDict` exists: one value
+    #: each, by stored name, never Content-Type or Content-Length. The first read or write
+    #: that needs more moves them into :attr:`headers`; until then the finish reads them
+    #: as they are.
+    # PERF: a class default, so a response that sets no header pays no attribute write
+    # (bench: plaintext GET), and one set_header is one small dict (bench: plaintext with
+    # one set_header).
+    _flat: dict[str, str] | None = None
 
     def __init__(
         self,
@@ -170,15 +182,21 @@ class Response:
         """The response headers (case-insensitive, multi-valued, live)."""
         headers = self._headers
         if headers is None:
-            # PERF: built in one step; the content type was checked when it was set
-            # (bench: plaintext with one set_header).
+            # PERF: built in one step; the content type and the flat headers were checked
+            # when they were set (bench: plaintext with one set_header).
             headers = self._headers = HeaderDict.__new__(HeaderDict)
             content_type = self._content_type
+            data: dict[str, list[str]]
             if content_type is None:
-                headers._data = {}
+                data = headers._data = {}
             else:
-                headers._data = {"Content-Type": [content_type]}
+                data = headers._data = {"Content-Type": [content_type]}
                 self._content_type = None
+            flat = self._flat
+            if flat is not None:
+                self._flat = None
+                for name, value in flat.items():
+                    data[name] = [value]
         return headers
 
     def get_header(self, name: str, default: str | None = None) -> str | None:
@@ -186,7 +204,10 @@ class Response:
         if self._headers is None:
             if name.lower() == "content-type":
                 return self._content_type if self._content_type is not None else default
-            return default
+            flat = self._flat
+            if flat is None:
+                return default
+            return flat.get(_header_key(name), default)
         return self._headers.get(name, default)
 
     def set_header(self, name: str, value: str) -> None:
@@ -206,17 +227,16 @@ class Response:
         if not (value.__class__ is str and value.isascii() and value.isprintable()):
             check_header_value(value)
         headers = self._headers
-        if headers is None:
-            content_type = self._content_type
-            headers = self._headers = HeaderDict.__new__(HeaderDict)
-            if content_type is None:
-                headers._data = {key: [value]}
-            else:
-                self._content_type = None
-                headers._data = {"Content-Type": [content_type]}
-                headers._data[key] = [value]
-        else:
+        if headers is not None:
             headers._data[key] = [value]
+        elif key in _NOT_FLAT:
+            self.headers._data[key] = [value]
+        else:
+            flat = self._flat
+            if flat is None:
+                self._flat = {key: value}
+            else:
+                flat[key] = value
 
     def add_header(self, name: str, value: str) -> None:
         """Add a header value, keeping earlier ones.
@@ -251,6 +271,8 @@ class Response:
         """The WSGI header list (name, value) with ``Set-Cookie`` lines appended."""
         code = self._status_code
         out: list[tuple[str, str]]
+        if self._flat is not None:
+            self.headers  # noqa: B018 - moves the flat headers into the HeaderDict
         if self._headers is None:
             out = []
             if code not in (204, 304) and code >= 200:
@@ -281,14 +303,14 @@ class Response:
 
     @content_type.setter
     def content_type(self, value: str) -> None:
-        if self._headers is None:
+        if self._headers is None and self._flat is None:
             # PERF: the usual value passes two C-level scans without a call (bench:
             # plaintext with a content type).
             if not (value.__class__ is str and value.isascii() and value.isprintable()):
                 check_header_value(value)
             self._content_type = value
         else:
-            self._headers["Content-Type"] = value
+            self.headers["Content-Type"] = value
 
     @property
     def content_length(self) -> int:
@@ -438,6 +460,8 @@ class Response:
         other._content_type = self._content_type
         if self._headers is not None:
             other._headers = HeaderDict(self._headers.allitems())
+        if self._flat is not None:
+            other._flat = dict(self._flat)
         if self._cookies:
             other._cookies = list(self._cookies)
         other.body = self.body
@@ -504,6 +528,8 @@ class HTTPResponse(Response, Exception):
         Headers already set on ``other`` are kept unless this response sets them too.
         """
         other._status_code, other._status_line = self._status_code, self._status_line
+        if self._flat is not None:
+            self.headers  # noqa: B018 - moves the flat headers into the HeaderDict
         if self._headers is not None:
             target = other.headers
             for key in self._headers:

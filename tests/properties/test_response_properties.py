@@ -219,3 +219,23 @@ def test_headerlist_and_charset_follow_every_write(ops: list[Op]) -> None:
     content_type = data.get("Content-Type")
     latin = bool(content_type) and "charset=latin-1" in content_type[-1]
     assert own.charset == ("latin-1" if latin else "UTF-8")
+
+
+@given(ops=ops_strategy, name=st.sampled_from(NAMES))
+def test_header_reads_match_the_model_whatever_the_storage(ops: list[Op], name: str) -> None:
+    # Headers set on a fresh response stay in a flat dict until something needs the
+    # HeaderDict; reads must not tell the two storages apart.
+    data = model_storage(ops)
+    expected = data.get(stored(name))
+    flat, full = Response(), Response()
+    full.headers  # noqa: B018 - the HeaderDict from the start
+    for target in (flat, full):
+        apply_ops(target, ops)
+        assert target.get_header(name) == (expected[-1] if expected else None)
+        assert (name in target) == bool(expected)
+        content_type = data.get("Content-Type")
+        assert target.content_type == (
+            content_type[-1] if content_type else "text/html; charset=UTF-8"
+        )
+    assert flat.headerlist == full.headerlist
+    assert flat.copy().headerlist == full.headerlist
