@@ -7,6 +7,7 @@ exception ends in one funnel (:meth:`Lcore._handle_exception`), so nothing escap
 
 from __future__ import annotations
 
+import html
 import inspect
 import re
 import sys
@@ -20,9 +21,12 @@ from .bodies import StreamedBody, call_wsgi, close_body, result_chunks
 from .config import LCORE_KEYS, ConfigDict
 from .context import RequestContext, context_var
 from .errors import (
+    _HTML_SPECIAL,
+    _PAGE_PARTS,
     HTTP_CODES,
     ClientError,
     ErrorDetail,
+    error_page_parts,
     render_error_html,
     render_error_json,
 )
@@ -619,7 +623,9 @@ class Lcore:
                 if result is None:
                     result = self._dispatch(context)
             except Exception as exc:  # the one funnel: see _handle_exception
-                result = self._handle_exception(exc)
+                # PERF: an abort() or redirect() is its own answer, without the funnel's
+                # frame (bench: abort(403), redirect).
+                result = exc if isinstance(exc, HTTPResponse) else self._handle_exception(exc)
             status, headers, body = self._finish(context, result)
             # PERF: a raised result's traceback holds this frame, and this frame held the
             # result: without this, every abort() or redirect() is a reference cycle left
@@ -808,6 +814,16 @@ class Lcore:
                     body = None
             elif isinstance(result, bytes):
                 body = result
+            elif result.__class__ is HTTPError or result.__class__ is _RouteMiss:
+                # PERF: lcore's own error answers go straight to their direct finish
+                # (bench: 404, 405, abort(403)).
+                answer = self._finish_default_error(context, result)
+                if answer is not None:
+                    return answer
+            elif result.__class__ is HTTPResponse:
+                answer = self._finish_plain_response(context, result)  # bench: redirect
+                if answer is not None:
+                    return answer
             code = response._status_code
             if body is not None and code >= 200 and code not in _NO_BODY_STATUS:
                 flat = response._flat
@@ -1031,8 +1047,17 @@ class Lcore:
         The answer is the general finish's, byte for byte.
         """
         # PERF: no HTTPResponse.apply, result_chunks or headerlist for lcore's own error
-        # pages (bench: 404, 405, abort(403)).
-        if not self._untouched(context):
+        # pages (bench: 404, 405, abort(403)); _untouched's checks inline.
+        response = context.response
+        if (
+            self._h_build
+            or self._h_after
+            or self._h_send
+            or response._headers is not None
+            or response._flat is not None
+            or response._cookies
+            or response._content_type is not None
+        ):
             return None
         if isinstance(error, _RouteMiss):
             code, status_line, allow = error.code, error.status_line, error.allow
@@ -1054,15 +1079,24 @@ class Lcore:
             return None
         route = context.route
         while route is not None:
-            if code in route.app.error_handler:
+            owner = route.app
+            if owner is not self and code in owner.error_handler:
                 return None
             route = route.mounted_from
         environ = context.request.environ
         if self._json_errors:
             data, content_type = self._error_json(code, message, None, None), "application/json"
         else:
+            # PERF: render_error_html's no-traceback case, inline: the cached halves of
+            # the page around the escaped URL (bench: 404, 405, abort(403)).
+            text = message or HTTP_CODES.get(code, "Unknown")
+            parts = _PAGE_PARTS.get((status_line, text))
+            if parts is None:
+                parts = error_page_parts(status_line, text)
             url = environ.get("PATH_INFO", "/")
-            data = render_error_html(status_line, url, message or HTTP_CODES.get(code, "Unknown"))
+            if _HTML_SPECIAL.search(url) is not None:
+                url = html.escape(url)
+            data = parts[0] + url.encode() + parts[1]
             content_type = _DEFAULT_CT
         headers = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
         if allow is not None:
@@ -1095,15 +1129,30 @@ class Lcore:
             data = body
         else:
             return None
-        headers = result.headerlist
-        # Stored names are Title-Case, so the list shows any Content-Length under this name.
-        for name, _ in headers:
-            if name == "Content-Length":
-                if data:
-                    return None  # replaced in place: the general finish does it
-                break
-        else:
+        if result._headers is None:
+            # PERF: headerlist's list, built from the flat storage (bench: redirect); it
+            # never holds Content-Length.
+            content_type = result._content_type
+            headers = [
+                (
+                    "Content-Type",
+                    result.default_content_type if content_type is None else content_type,
+                )
+            ]
+            flat = result._flat
+            if flat is not None:
+                headers.extend(flat.items())
             headers.append(("Content-Length", str(len(data))))
+        else:
+            headers = result.headerlist
+            # Stored names are Title-Case: the list shows any Content-Length by this name.
+            for name, _ in headers:
+                if name == "Content-Length":
+                    if data:
+                        return None  # replaced in place: the general finish does it
+                    break
+            else:
+                headers.append(("Content-Length", str(len(data))))
         if context.request.environ.get("REQUEST_METHOD") == "HEAD":
             return result._status_line, headers, []
         return result._status_line, headers, [data] if data else []

@@ -182,7 +182,11 @@ def redirect(url: str, code: int | None = None) -> NoReturn:
         result._cookies = list(response._cookies)
     if response._headers is not None or response._flat is not None:
         result._headers = HeaderDict(response.headers.allitems())
-    result.set_header("Location", location)
+        result.set_header("Location", location)
+    else:
+        # PERF: set_header's storage write without its checks: redirect_location's
+        # result is quoted URL text, a valid header value (bench: redirect).
+        result._flat = {"Location": location}
     try:
         raise result
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Sequence
 from typing import TypedDict
 
@@ -198,6 +199,8 @@ pre{{background:#f4f4f4;padding:1rem;overflow:auto}}</style></head>
 """
 
 
+#: What html.escape() changes (quote=True).
+_HTML_SPECIAL = re.compile("[&<>\"']")
 #: The page around the URL: the only part that changes from request to request.
 _HTML_HEAD, _HTML_TAIL = _HTML_PAGE.split("{url}")
 #: Rendered (head, tail) of pages without a traceback, by (status line, message).
@@ -212,6 +215,10 @@ def render_error_html(
     """Render the HTML error page; ``debug_text`` (a traceback) is shown only when given."""
     if not debug_text:
         head, tail = error_page_parts(status_line, message)
+        # PERF: a URL with nothing to escape (the usual one) skips html.escape's five
+        # replace() calls (bench: 404, 405, abort(403)).
+        if _HTML_SPECIAL.search(url) is None:
+            return head + url.encode() + tail
         return head + html.escape(url).encode() + tail
     extra = "<h2>Traceback:</h2>\n<pre>" + html.escape(debug_text) + "</pre>"
     return _HTML_PAGE.format(

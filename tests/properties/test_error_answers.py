@@ -210,3 +210,18 @@ def test_plain_redirect_targets_resolve_as_any_other(url: str, path: str, script
     except ValueError:
         return
     assert redirect_location(url, request) == expected
+
+
+@given(url=st.text(max_size=40), path=st.text(max_size=20))
+def test_a_redirect_location_is_always_a_valid_header_value(url: str, path: str) -> None:
+    # redirect() stores the Location without set_header's check: what redirect_location
+    # returns must pass that check whatever the target and the request's path.
+    from lcore.datastructures import check_header_value
+
+    raw = ("/" + path).encode("utf-8", "surrogatepass").decode("latin-1")
+    try:
+        location = redirect_location(url, Request(make_environ(raw)))
+    except ValueError:
+        return
+    assert check_header_value(location) == location
+    assert location.isascii()
