@@ -814,13 +814,13 @@ class Lcore:
                     body = None
             elif isinstance(result, bytes):
                 body = result
-            elif result.__class__ is HTTPError or result.__class__ is _RouteMiss:
+            elif type(result) is HTTPError or type(result) is _RouteMiss:
                 # PERF: lcore's own error answers go straight to their direct finish
                 # (bench: 404, 405, abort(403)).
                 answer = self._finish_default_error(context, result)
                 if answer is not None:
                     return answer
-            elif result.__class__ is HTTPResponse:
+            elif type(result) is HTTPResponse:
                 answer = self._finish_plain_response(context, result)  # bench: redirect
                 if answer is not None:
                     return answer
