@@ -7,7 +7,6 @@ exception ends in one funnel (:meth:`Lcore._handle_exception`), so nothing escap
 
 from __future__ import annotations
 
-import html
 import inspect
 import re
 import sys
@@ -21,12 +20,9 @@ from .bodies import StreamedBody, call_wsgi, close_body, result_chunks
 from .config import LCORE_KEYS, ConfigDict
 from .context import RequestContext, context_var
 from .errors import (
-    _HTML_SPECIAL,
-    _PAGE_PARTS,
     HTTP_CODES,
     ClientError,
     ErrorDetail,
-    error_page_parts,
     render_error_html,
     render_error_json,
 )
@@ -47,6 +43,11 @@ if TYPE_CHECKING:
     from .routing import FilterFactory
 
 __all__ = ["Lcore", "Route", "RouteReset", "path_shift", "yieldroutes"]
+
+#: Error answers kept per app, and the longest URL whose answer is kept: a flood of
+#: distinct 404 URLs only empties the cache now and then.
+_MAX_ERROR_ANSWERS = 256
+_MAX_CACHED_URL = 512
 
 H = TypeVar("H", bound=Callable[..., Any])
 F = TypeVar("F", bound=Callable[..., Any])
@@ -101,6 +102,11 @@ class Lcore:
         self.debug: bool = False
         self.catchall: bool = True
         self._json_errors = False
+        #: lcore's default error answers by (status line, message, Allow, URL): see
+        #: _finish_default_error.
+        self._error_answers: dict[
+            tuple[str, str, str | None, str], tuple[bytes, tuple[tuple[str, str], ...]]
+        ] = {}
         # Whether dict/list/dataclass results become JSON; kept by reset(), which every
         # change it depends on (install, uninstall, json.* keys) calls.
         self._json_results = False
@@ -133,6 +139,8 @@ class Lcore:
     # -- configuration ------------------------------------------------------------------
 
     def _config_changed(self, key: str, value: Any) -> None:
+        # Error answers depend on the config (error.format, json.backend, debug).
+        self._error_answers.clear()
         if key == "debug":
             self.debug = bool(value)
             if self.debug:
@@ -1064,14 +1072,19 @@ class Lcore:
             message = error.message
         else:
             body = error.body
-            if (
+            # PERF: an HTTPError that set nothing but its status and body (abort(), or
+            # HTTPError(code, text)) holds just those three instance attributes: every
+            # other one is the class's None, with no look-up each (bench: abort(403)).
+            if len(error.__dict__) != 3 and (
                 error._headers is not None
                 or error._flat is not None
                 or error._cookies
                 or error.detail is not None
                 or error.traceback is not None
-                or not (body is None or type(body) is str)
+                or error._content_type is not None
             ):
+                return None
+            if not (body is None or type(body) is str):
                 return None
             code, status_line, allow = error._status_code, error._status_line, None
             message = body or ""
@@ -1084,26 +1097,38 @@ class Lcore:
                 return None
             route = route.mounted_from
         environ = context.request.environ
+        url = environ.get("PATH_INFO", "/")
+        key = (status_line, message, allow, url)
+        # PERF: the answer is a pure function of the key and the app's config: built once
+        # (bench: 404, 405, abort(403)). The list is copied: a server may add to it.
+        answer = self._error_answers.get(key)
+        if answer is None:
+            answer = self._default_error_answer(code, status_line, message, allow, url)
+            if len(url) <= _MAX_CACHED_URL:
+                if len(self._error_answers) >= _MAX_ERROR_ANSWERS:
+                    self._error_answers.clear()
+                self._error_answers[key] = answer
+        data, headers = answer
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            return status_line, list(headers), []
+        return status_line, list(headers), [data]
+
+    def _default_error_answer(
+        self, code: int, status_line: str, message: str, allow: str | None, url: str
+    ) -> tuple[bytes, tuple[tuple[str, str], ...]]:
+        """The body and headers of lcore's default error answer (no traceback)."""
         if self._json_errors:
             data, content_type = self._error_json(code, message, None, None), "application/json"
         else:
-            # PERF: render_error_html's no-traceback case, inline: the cached halves of
-            # the page around the escaped URL (bench: 404, 405, abort(403)).
-            text = message or HTTP_CODES.get(code, "Unknown")
-            parts = _PAGE_PARTS.get((status_line, text))
-            if parts is None:
-                parts = error_page_parts(status_line, text)
-            url = environ.get("PATH_INFO", "/")
-            if _HTML_SPECIAL.search(url) is not None:
-                url = html.escape(url)
-            data = parts[0] + url.encode() + parts[1]
+            data = render_error_html(status_line, url, message or HTTP_CODES.get(code, "Unknown"))
             content_type = _DEFAULT_CT
-        headers = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+        headers: tuple[tuple[str, str], ...] = (
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(data))),
+        )
         if allow is not None:
-            headers.insert(0, ("Allow", allow))
-        if environ.get("REQUEST_METHOD") == "HEAD":
-            return status_line, headers, []
-        return status_line, headers, [data]
+            headers = (("Allow", allow), *headers)
+        return data, headers
 
     def _finish_plain_response(
         self, context: RequestContext, result: HTTPResponse

@@ -59,3 +59,41 @@ def test_render_error_html_escapes_and_shows_traceback_only_when_given() -> None
     debug = render_error_html("500 Internal Server Error", "/", "x", "Trace <here>").decode()
     assert "<h2>Traceback:</h2>" in debug
     assert "Trace &lt;here&gt;" in debug
+
+
+def test_default_error_answers_follow_later_changes_to_the_app() -> None:
+    # lcore keeps its default error answers once built; a change that alters them
+    # (the error format, an @error handler, the JSON backend) must show at once.
+    from lcore import Lcore, abort
+    from tests.raw_wsgi import call_raw, make_environ
+
+    app = Lcore()
+
+    @app.get("/gone")
+    def gone() -> str:
+        abort(410, "gone for good")
+
+    first = call_raw(app, make_environ("/missing"))
+    again = call_raw(app, make_environ("/missing"))
+    assert first.status == again.status == "404 Not Found"
+    assert first.body == again.body and b"/missing" in first.body
+    # Each answer has its own header list: a server may add to it.
+    assert first.headers is not again.headers
+    first.headers.append(("Date", "now"))
+    assert ("Date", "now") not in call_raw(app, make_environ("/missing")).headers
+    head = call_raw(app, make_environ("/missing", "HEAD"))
+    assert head.body == b"" and head.headers == again.headers
+    assert b"gone for good" in call_raw(app, make_environ("/gone")).body
+
+    app.config["error.format"] = "json"
+    assert json.loads(call_raw(app, make_environ("/missing")).body) == {
+        "error": "Not Found",
+        "status": 404,
+    }
+    assert json.loads(call_raw(app, make_environ("/gone")).body)["message"] == "gone for good"
+
+    @app.error(404)
+    def not_found(error: object) -> str:
+        return "custom"
+
+    assert call_raw(app, make_environ("/missing")).body == b"custom"
