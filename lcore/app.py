@@ -1138,18 +1138,32 @@ class Lcore:
 
         The answer is the general finish's, byte for byte; ``result`` is not changed.
         """
-        # PERF: no HTTPResponse.apply onto the response, no result_chunks (bench: redirect).
-        if not self._untouched(context) or result._cookies:
+        # PERF: no HTTPResponse.apply onto the response, no result_chunks; _untouched's
+        # checks inline (bench: redirect).
+        response = context.response
+        if (
+            self._h_build
+            or self._h_after
+            or self._h_send
+            or response._headers is not None
+            or response._flat is not None
+            or response._cookies
+            or response._content_type is not None
+            or result._cookies
+        ):
             return None
         code = result._status_code
         if code < 200 or code in _NO_BODY_STATUS:
             return None
         body = result.body
         if type(body) is str:
-            try:
-                data = body.encode(result.charset) if body else b""
-            except (LookupError, UnicodeError):
-                return None  # the general finish turns it into the 500 it is
+            if not body:
+                data = b""
+            else:
+                try:
+                    data = body.encode(result.charset)
+                except (LookupError, UnicodeError):
+                    return None  # the general finish turns it into the 500 it is
         elif type(body) is bytes:
             data = body
         else:
@@ -1158,16 +1172,18 @@ class Lcore:
             # PERF: headerlist's list, built from the flat storage (bench: redirect); it
             # never holds Content-Length.
             content_type = result._content_type
-            headers = [
-                (
-                    "Content-Type",
-                    result.default_content_type if content_type is None else content_type,
-                )
-            ]
+            if content_type is None:
+                content_type = result.default_content_type
+            length = str(len(data)) if data else "0"
             flat = result._flat
-            if flat is not None:
-                headers.extend(flat.items())
-            headers.append(("Content-Length", str(len(data))))
+            if flat is None:
+                headers = [("Content-Type", content_type), ("Content-Length", length)]
+            else:
+                headers = [
+                    ("Content-Type", content_type),
+                    *flat.items(),
+                    ("Content-Length", length),
+                ]
         else:
             headers = result.headerlist
             # Stored names are Title-Case: the list shows any Content-Length by this name.

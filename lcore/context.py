@@ -16,7 +16,9 @@ from urllib.parse import urljoin
 from .datastructures import HeaderDict
 from .http import quote_path, quote_url
 from .request import Request
-from .response import HTTPResponse, Response
+from .response import _STATUS_PAIRS, HTTPResponse, Response, _status_pair
+
+_new_response = HTTPResponse.__new__
 
 if TYPE_CHECKING:
     from .app import Lcore
@@ -177,7 +179,12 @@ def redirect(url: str, code: int | None = None) -> NoReturn:
     location = redirect_location(url, request)
     if code is None:
         code = 303 if request.environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 302
-    result = HTTPResponse("", code)
+    # PERF: HTTPResponse.__init__'s work for a status and an empty body, without its
+    # frame: args set by the exception's __new__ as a call would set them (bench: redirect).
+    result = _new_response(HTTPResponse, "", code)
+    result.body = ""
+    pair = _STATUS_PAIRS.get(code) if type(code) is int else None
+    result._status_code, result._status_line = _status_pair(code) if pair is None else pair
     if response._cookies:
         result._cookies = list(response._cookies)
     if response._headers is not None or response._flat is not None:
@@ -203,10 +210,21 @@ def redirect_location(url: str, request: Request) -> str:
             lone surrogate.
     """
     # PERF: a plain absolute path is its own Location; no request path to read and
-    # nothing to quote (bench: redirect).
+    # nothing to quote (bench: redirect). Targets are mostly constants of the code: the
+    # plain ones seen are remembered (bounded), so the pattern runs once each.
+    if url in _PLAIN_SEEN:
+        return url
     if _PLAIN_TARGET.match(url) is not None:
+        if len(_PLAIN_SEEN) >= _MAX_PLAIN_SEEN:
+            _PLAIN_SEEN.clear()
+        _PLAIN_SEEN.add(url)
         return url
     return _resolve_location(url, request)
+
+
+#: Plain redirect targets already matched by _PLAIN_TARGET.
+_PLAIN_SEEN: set[str] = set()
+_MAX_PLAIN_SEEN = 256
 
 
 #: An absolute path of characters URL text holds as they are, without "//" at its start
