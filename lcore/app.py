@@ -823,11 +823,13 @@ class Lcore:
             elif isinstance(result, bytes):
                 body = result
             elif type(result) is HTTPError or type(result) is _RouteMiss:
-                # PERF: lcore's own error answers go straight to their direct finish
-                # (bench: 404, 405, abort(403)).
-                answer = self._finish_default_error(context, result)
-                if answer is not None:
-                    return answer
+                # PERF: lcore's own error answers go straight to their direct finish; what
+                # this branch already checked is not checked again (bench: 404, 405,
+                # abort(403)).
+                if not self._h_send and response._flat is None and response._content_type is None:
+                    answer = self._default_error(context, result)
+                    if answer is not None:
+                        return answer
             elif type(result) is HTTPResponse:
                 answer = self._finish_plain_response(context, result)  # bench: redirect
                 if answer is not None:
@@ -1067,6 +1069,12 @@ class Lcore:
             or response._content_type is not None
         ):
             return None
+        return self._default_error(context, error)
+
+    def _default_error(
+        self, context: RequestContext, error: _RouteMiss | HTTPError
+    ) -> tuple[str, list[tuple[str, str]], list[bytes]] | None:
+        """:meth:`_finish_default_error` for a response nothing has touched."""
         if isinstance(error, _RouteMiss):
             code, status_line, allow = error.code, error.status_line, error.allow
             message = error.message
@@ -1091,11 +1099,13 @@ class Lcore:
         if code < 200 or code in _NO_BODY_STATUS or code in self.error_handler:
             return None
         route = context.route
-        while route is not None:
-            owner = route.app
-            if owner is not self and code in owner.error_handler:
-                return None
-            route = route.mounted_from
+        # The innermost app's @error handlers win (see _error_response); a route of this
+        # app, not mounted, has no other app to ask.
+        if route is not None and (route.mounted_from is not None or route.app is not self):
+            while route is not None:
+                if code in route.app.error_handler:
+                    return None
+                route = route.mounted_from
         environ = context.request.environ
         url = environ.get("PATH_INFO", "/")
         key = (status_line, message, allow, url)

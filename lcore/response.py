@@ -202,12 +202,13 @@ class Response:
     def get_header(self, name: str, default: str | None = None) -> str | None:
         """The last value of a header, or ``default``."""
         if self._headers is None:
-            if name.lower() == "content-type":
+            key = _header_key(name)
+            if key == "Content-Type":
                 return self._content_type if self._content_type is not None else default
             flat = self._flat
             if flat is None:
                 return default
-            return flat.get(_header_key(name), default)
+            return flat.get(key, default)
         return self._headers.get(name, default)
 
     def set_header(self, name: str, value: str) -> None:
@@ -596,18 +597,25 @@ def abort(code: int = 500, text: str = "Unknown Error.") -> NoReturn:
     Raises:
         HTTPError: Always.
     """
-    # PERF: HTTPError.__init__'s work for a code and a text, without its frame: args set
-    # by the exception's __new__ as a call would set them (bench: abort(403)).
+    # PERF: raised as built, never held by this frame: the traceback holds the frame, and
+    # a frame holding the error would be a reference cycle left for the garbage collector;
+    # a try/finally to drop it costs more than the call (bench: abort(403)).
+    raise _plain_error(code, text)
+
+
+def _plain_error(code: int | str, text: Any) -> HTTPError:
+    """``HTTPError(code, text)``, built without ``__init__``'s frame.
+
+    Raises:
+        ValueError: A bad status.
+    """
+    # PERF: __init__'s work for a status and a body: args set by the exception's __new__
+    # as a call would set them (bench: abort(403), redirect).
     error = _new_error(HTTPError, code, text)
     pair = _STATUS_PAIRS.get(code) if type(code) is int else None
     error._status_code, error._status_line = _status_pair(code) if pair is None else pair
     error.body = text
-    try:
-        raise error
-    finally:
-        # NOTE: the traceback holds this frame: a frame still holding the error would be
-        # a reference cycle left for the garbage collector (bench: abort(403)).
-        del error
+    return error
 
 
 _new_error = HTTPError.__new__
