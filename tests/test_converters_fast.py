@@ -136,3 +136,31 @@ def test_field_names_are_data_not_code() -> None:
     with pytest.raises(Invalid) as caught:
         build_converter(Odd, False)({"a": 1})
     assert caught.value.problems[0][0] == ("a'] + __import__('os').getpid() + ['",)
+
+
+@pytest.mark.parametrize(
+    ("marker", "value", "message", "kind"),
+    [
+        (Query(gt=0, max_length=5), 0, "must be > 0", "greater_than"),
+        (Query(le=10, min_length=0), 11, "must be <= 10", "less_than_equal"),
+        (Query(lt=5, pattern="x"), 5, "must be < 5", "less_than"),
+        (Query(ge=1, max_length=5), 0, "must be >= 1", "greater_than_equal"),
+    ],
+)
+def test_bounds_beside_length_or_pattern(
+    marker: Query, value: int, message: str, kind: str
+) -> None:
+    assert problems(Annotated[int, marker], value) == [((), message, kind)]
+
+
+@dataclasses.dataclass
+class Unreadable:
+    """A model whose signature cannot be read: it is called by keyword."""
+
+    __signature__: ClassVar[str] = "not a signature"
+    a: int
+    b: str
+
+
+def test_a_model_without_a_readable_signature_is_called_by_keyword() -> None:
+    assert build_converter(Unreadable, False)({"a": 1, "b": "s"}) == Unreadable(1, "s")
