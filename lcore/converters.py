@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import inspect
 import itertools
 import math
 import re
+import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
@@ -35,6 +37,7 @@ from .typeinfo import (
     Constraints,
     Shape,
     constraints_of,
+    is_dataclass_type,
     is_typeddict,
     model_fields,
     shape_of,
@@ -506,7 +509,8 @@ class _Lazy:
 
 class _Graph:
     """One converter graph being built: its models so far (a recursive model finds its
-    placeholder here), whether it is the fast graph, and how many fast nodes it holds."""
+    placeholder here), whether it is the fast graph, and how many of its nodes (lists and
+    dataclasses) have a fast form."""
 
     __slots__ = ("cache", "fast", "fast_nodes")
 
@@ -514,6 +518,13 @@ class _Graph:
         self.cache: dict[Any, Converter] = {}
         self.fast: bool = fast
         self.fast_nodes: int = 0
+
+
+#: Each dataclass's fast converter, built once for every route that reads it (the
+#: generated function's source compiled once too), at most this many kept.
+# PERF: registration time (bench/openapi_build.py's 1,000 typed routes).
+_FAST_MODELS: dict[Any, Converter] = {}
+_MAX_FAST_MODELS = 1024
 
 
 class _Doubt(Exception):
@@ -534,8 +545,9 @@ def _model_fields_converter(tp: type[Any], graph: _Graph, dataclass: bool) -> Co
             default = _constant(field.default)
         fields.append((field.name, _build(field.annotation, False, graph), field.required, default))
         annotations.append(field.annotation)
-    if graph.fast and dataclass:
+    if dataclass:
         graph.fast_nodes += 1
+    if graph.fast and dataclass:
         placeholder.target = _fast_model(tp, fields, annotations)
     else:
         build: Callable[[dict[str, Any]], Any] = dict
@@ -605,9 +617,15 @@ def _fast_model(
             lines.append(" else:")
             lines.append(f"  {var} = c{index}({var})")
     lines.append(f" return _model({_arguments(model, [name for name, *_ in fields])})")
-    code = compile("\n".join(lines), f"<lcore fast converter #{id(model)}>", "exec")
-    exec(code, scope)  # NOTE: the source holds no user text but repr'd field names
+    exec(_compiled("\n".join(lines)), scope)  # NOTE: no user text but repr'd field names
     return typing.cast("Converter", scope["convert"])
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> types.CodeType:
+    """The code of a fast model's source, compiled once per distinct source."""
+    # PERF: a model used by many routes compiles once (registration time, 1,000 routes).
+    return compile(source, "<lcore fast model converter>", "exec")
 
 
 def _arguments(model: type[Any], names: list[str]) -> str:
@@ -691,8 +709,8 @@ def _build_shape(shape: Shape, text: bool, graph: _Graph) -> Converter:
         return _fixed_tuple_converter([_build(a, text, graph) for a in args])
     elif kind == "list":
         item = _build(args[0], text, graph) if args else _identity
+        graph.fast_nodes += 1
         if graph.fast:
-            graph.fast_nodes += 1
             return _fast_list(item, shape.container)
         return _list_converter(item, shape.container)
     elif kind == "dict":
@@ -703,6 +721,9 @@ def _build_shape(shape: Shape, text: bool, graph: _Graph) -> Converter:
         model: type[Any] = shape.tp
         if model in graph.cache:  # a recursive model: its placeholder, filled once built
             return graph.cache[model]
+        if graph.fast and model in _FAST_MODELS:
+            graph.fast_nodes += 1
+            return _FAST_MODELS[model]
         return _model_fields_converter(model, graph, kind == "dataclass")
     raise TypeError(f"lcore cannot validate values of type {shape.tp!r}")
 
@@ -724,11 +745,17 @@ def build_converter(tp: Any, text: bool) -> Converter:
         TypeError: A type lcore cannot validate.
         NameError: A forward reference that cannot be resolved yet.
     """
-    generic = _build(tp, text, _Graph(fast=False))
-    graph = _Graph(fast=True)
-    fast = _build(tp, text, graph)
+    graph = _Graph(fast=False)
+    generic = _build(tp, text, graph)
     if not graph.fast_nodes:
-        return generic
+        return generic  # no list or dataclass: the fast graph would be the same
+    fast_graph = _Graph(fast=True)
+    fast = _build(tp, text, fast_graph)
+    if len(_FAST_MODELS) > _MAX_FAST_MODELS:
+        _FAST_MODELS.clear()
+    for model, converter in fast_graph.cache.items():
+        if is_dataclass_type(model):
+            _FAST_MODELS[model] = converter
 
     def convert(value: Any) -> Any:
         try:

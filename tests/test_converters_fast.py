@@ -164,3 +164,16 @@ class Unreadable:
 
 def test_a_model_without_a_readable_signature_is_called_by_keyword() -> None:
     assert build_converter(Unreadable, False)({"a": 1, "b": "s"}) == Unreadable(1, "s")
+
+
+def test_the_fast_models_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lcore import converters
+
+    monkeypatch.setattr(converters, "_FAST_MODELS", {})
+    monkeypatch.setattr(converters, "_MAX_FAST_MODELS", 1)
+    build_converter(Swapped, False)
+    build_converter(WithKeywords, False)
+    assert len(converters._FAST_MODELS) == 2
+    convert = build_converter(Counted, False)
+    assert list(converters._FAST_MODELS) == [Counted]
+    assert convert({"child": None, "name": "x"}).name == "x"
