@@ -1,12 +1,23 @@
 """Benchmark typed handlers: lcore typed, lcore hand-written, and FastAPI, in one process.
 
-Run by hand: ``.venv/bin/python bench/typed.py`` (``--quick`` for a short run). Two scenarios:
-a GET with three typed query parameters (str, int with bounds, bool), and a POST whose body
-is a dataclass (a pydantic model for FastAPI) with five fields, returned as one. The lcore
-apps are called through WSGI with bench/run.py's harness; FastAPI through its ASGI
-interface, every request driven inside one event loop. Rounds alternate between the apps,
-so machine noise hits all of them alike. Prints requests/second, lcore typed / FastAPI
-(target >= 2x) and the cost of typed over hand-written lcore (target < 1.3x).
+Run by hand: ``.venv/bin/python bench/typed.py`` (``--quick`` for a short run, ``--lcore DIR``
+to import another checkout's lcore, e.g. a base commit's worktree). Scenarios:
+
+- a GET with three typed query parameters (str, int with bounds, bool), and a POST whose
+  body is a dataclass (a pydantic model for FastAPI) with five fields, returned as one:
+  lcore typed, lcore hand-written and FastAPI;
+- a GET with N int query parameters ``Annotated[int, Query(ge=0, le=1000)]`` (N = 1, 5,
+  20), against the same parameters read by hand with ``int(request.query.get(...))`` and
+  the same bound check: lcore typed and hand-written.
+
+The lcore apps are called through WSGI (a fresh environ per request, the body joined and
+``close()`` called); FastAPI through its ASGI interface, every request driven inside one
+event loop. The clock is the thread's CPU time (``time.thread_time``; ``--wall`` for
+``time.perf_counter``), which does not count the time a shared machine takes the process
+off the CPU. Rounds alternate between the apps; each figure is the median of the rounds,
+and each ratio the median of the per-round ratios (each pair measured back to back).
+Prints µs per request, typed / FastAPI throughput (target >= 2x), the cost of typed over
+hand-written (target <= 1.2x) and, for the N-param scenario, the cost per extra parameter.
 """
 
 from __future__ import annotations
@@ -19,19 +30,73 @@ import json
 import os
 import platform
 import re
+import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
 import fastapi
 import pydantic
-from run import BASE_ENVIRON, WSGI, call, time_batch
 
-from lcore import HTTPError, Lcore, Query, request
+
+def _lcore_checkout() -> str:
+    """The checkout whose lcore is imported: ``--lcore DIR``, or this one."""
+    for index, arg in enumerate(sys.argv):
+        if arg == "--lcore" and index + 1 < len(sys.argv):
+            return os.path.abspath(sys.argv[index + 1])
+        if arg.startswith("--lcore="):
+            return os.path.abspath(arg.split("=", 1)[1])
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+sys.path.insert(0, _lcore_checkout())
+
+from lcore import HTTPError, Lcore, Query, request  # noqa: E402  (after the path is set)
+
+WSGI = Callable[[dict[str, Any], Callable[..., Any]], Any]
+BASE_ENVIRON: dict[str, Any] = {
+    "REQUEST_METHOD": "GET",
+    "SCRIPT_NAME": "",
+    "PATH_INFO": "/",
+    "QUERY_STRING": "",
+    "SERVER_NAME": "localhost",
+    "SERVER_PORT": "80",
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "REMOTE_ADDR": "127.0.0.1",
+    "HTTP_HOST": "localhost",
+    "wsgi.version": (1, 0),
+    "wsgi.url_scheme": "http",
+    "wsgi.errors": sys.stderr,
+    "wsgi.multithread": False,
+    "wsgi.multiprocess": False,
+    "wsgi.run_once": False,
+}
+CLOCK: Callable[[], float] = time.thread_time
+
+
+def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+    return None
+
+
+def call(app: WSGI, environ: dict[str, Any]) -> bytes:
+    result = app(environ, start_response)
+    try:
+        return b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+
+def time_batch(app: WSGI, factory: Callable[[], dict[str, Any]], n: int) -> float:
+    """Seconds per request over ``n`` calls, by :data:`CLOCK`."""
+    environs = [factory() for _ in range(n)]
+    start = CLOCK()
+    for environ in environs:
+        call(app, environ)
+    return (CLOCK() - start) / n
+
 
 SEARCH_QUERY = "q=lcore&limit=20&active=true"
 ITEM_BODY = b'{"name": "widget", "price": 9.99, "quantity": 3, "active": true, "tags": ["a", "b"]}'
@@ -252,13 +317,14 @@ async def asgi_call(app: ASGIApp, scope: dict[str, Any], body: bytes) -> tuple[i
 async def asgi_time_batch(app: ASGIApp, scenario: str, n: int) -> float:
     """Seconds per request over ``n`` requests, in the running event loop."""
     scope, body = asgi_request(scenario)
-    start = time.perf_counter()
+    start = CLOCK()
     for _ in range(n):
         await asgi_call(app, scope, body)
-    return (time.perf_counter() - start) / n
+    return (CLOCK() - start) / n
 
 
-async def run_scenario(scenario: str, rounds: int, n: int) -> dict[str, float]:
+async def run_scenario(scenario: str, rounds: int, n: int) -> dict[str, list[float]]:
+    """Seconds per request of each app, one sample per round."""
     wsgi_apps = {"lcore typed": lcore_typed(), "lcore hand": lcore_hand_written()}
     fastapi = fastapi_app()
     factory = wsgi_environ(scenario)
@@ -277,8 +343,105 @@ async def run_scenario(scenario: str, rounds: int, n: int) -> dict[str, float]:
         for name, app in wsgi_apps.items():
             samples[name].append(time_batch(app, factory, n))
         samples["fastapi"].append(await asgi_time_batch(fastapi, scenario, n))
-    # Best-of-rounds: the least-disturbed sample of each app.
-    return {name: 1.0 / min(values) for name, values in samples.items()}
+    return samples
+
+
+# -- N typed int query parameters -----------------------------------------------------------------
+
+PARAM_COUNTS = (1, 5, 20)
+LOW, HIGH = 0, 1000
+
+
+def int_params_typed(count: int) -> WSGI:
+    """``GET /ints?p0=..`` with ``count`` parameters ``Annotated[int, Query(ge=0, le=1000)]``."""
+    names = [f"p{i}" for i in range(count)]
+    source = (
+        f"def ints({', '.join(f'{name}: Bounded' for name in names)}) -> dict[str, int]:\n"
+        f"    return {{{', '.join(f'{name!r}: {name}' for name in names)}}}\n"
+    )
+    scope: dict[str, Any] = {"Bounded": Annotated[int, Query(ge=LOW, le=HIGH)]}
+    exec(source, scope)
+    app = Lcore()
+    app.get("/ints")(scope["ints"])
+    return app
+
+
+def int_params_hand(count: int) -> WSGI:
+    """The same parameters read with ``int(request.query.get(...))`` and the same bound
+    check, answering a 422 in the same shape."""
+    names = [f"p{i}" for i in range(count)]
+    app = Lcore()
+
+    @app.get("/ints")
+    def ints() -> dict[str, int]:
+        query = request.query
+        values: dict[str, int] = {}
+        errors: list[dict[str, Any]] = []
+        for name in names:
+            raw = query.get(name)
+            if raw is None:
+                errors.append({"loc": ["query", name], "msg": "field required", "type": "missing"})
+                continue
+            try:
+                value = int(raw)
+            except ValueError:
+                errors.append(
+                    {"loc": ["query", name], "msg": "expected an integer", "type": "int_parsing"}
+                )
+                continue
+            if not LOW <= value <= HIGH:
+                errors.append({"loc": ["query", name], "msg": "out of range", "type": "range"})
+                continue
+            values[name] = value
+        if errors:
+            raise HTTPError(422, "Validation failed", detail=errors)
+        return values
+
+    return app
+
+
+def int_params_environ(count: int) -> Callable[[], dict[str, Any]]:
+    base = dict(BASE_ENVIRON)
+    base.update(
+        PATH_INFO="/ints", QUERY_STRING="&".join(f"p{i}={i * 37 % 1000}" for i in range(count))
+    )
+
+    def factory() -> dict[str, Any]:
+        environ = base.copy()
+        environ["wsgi.input"] = io.BytesIO(b"")
+        return environ
+
+    return factory
+
+
+def run_int_params(count: int, rounds: int, n: int) -> dict[str, list[float]]:
+    """Seconds per request of the typed and hand-written apps, one sample per round."""
+    apps = {"lcore typed": int_params_typed(count), "lcore hand": int_params_hand(count)}
+    factory = int_params_environ(count)
+    answers = {
+        json.dumps(json.loads(call(app, factory())), sort_keys=True) for app in apps.values()
+    }
+    if len(answers) != 1:
+        raise SystemExit(f"the apps disagree on {count} int params: {answers}")
+    bad = dict(factory(), QUERY_STRING="p0=1001")
+    for app in apps.values():
+        if not call_status(app, bad).startswith("422"):
+            raise SystemExit("an out-of-bounds int param is not a 422")
+        time_batch(app, factory, n // 4)
+    samples: dict[str, list[float]] = {name: [] for name in apps}
+    for _ in range(rounds):
+        for name, app in apps.items():
+            samples[name].append(time_batch(app, factory, n))
+    return samples
+
+
+def ratio(samples: dict[str, list[float]], top: str, bottom: str) -> float:
+    """The median of the per-round ratios ``top / bottom`` (each pair measured back to back)."""
+    return statistics.median(a / b for a, b in zip(samples[top], samples[bottom], strict=True))
+
+
+def micros(values: list[float]) -> float:
+    return statistics.median(values) * 1e6
 
 
 def call_status(app: WSGI, environ: dict[str, Any]) -> str:
@@ -310,36 +473,72 @@ def check_validation() -> None:
                 raise SystemExit(f"expected a 422, got {status}")
 
 
-async def main_async(rounds: int, n: int) -> None:
+async def main_async(rounds: int, n: int) -> dict[str, Any]:
     check_validation()
+    clock = "thread CPU time" if CLOCK is time.thread_time else "wall time"
     print(f"Python {sys.version.split()[0]} on {platform.machine()} ({platform.system()})")
-    print(f"requests/second, best of {rounds} rounds x {n} requests")
+    print(f"lcore from {_lcore_checkout()}")
+    print(f"µs per request ({clock}), median of {rounds} interleaved rounds x {n} requests;")
+    print("ratios are medians of per-round ratios")
     names = ["lcore typed", "lcore hand", "fastapi"]
     header = (
         f"{'scenario':<32}"
         + "".join(f"{name:>13}" for name in names)
-        + "  typed/FastAPI  typed cost/hand"
+        + "  typed/FastAPI  typed/hand"
     )
     print(header)
     print("-" * len(header))
+    report: dict[str, Any] = {}
     for label, scenario in SCENARIOS:
-        rates = await run_scenario(scenario, rounds, n)
-        speedup = rates["lcore typed"] / rates["fastapi"]
-        cost = rates["lcore hand"] / rates["lcore typed"]
+        samples = await run_scenario(scenario, rounds, n)
+        speedup = ratio(samples, "fastapi", "lcore typed")
+        cost = ratio(samples, "lcore typed", "lcore hand")
+        report[scenario] = {name: micros(values) for name, values in samples.items()}
+        report[scenario].update(speedup=speedup, cost=cost)
         print(
             f"{label:<32}"
-            + "".join(f"{rates[name]:>13,.0f}" for name in names)
-            + f"  {speedup:>12.2f}x  {cost:>14.2f}x",
+            + "".join(f"{micros(samples[name]):>13.2f}" for name in names)
+            + f"  {speedup:>12.2f}x  {cost:>9.2f}x",
             flush=True,
         )
+    print(f"\nGET, N typed int query params ({PARAM_COUNTS}), against int(query.get(...)) by hand")
+    header = f"{'params':>6}{'typed':>10}{'hand':>10}{'typed/hand':>12}"
+    print(header)
+    print("-" * len(header))
+    typed: dict[int, float] = {}
+    hand: dict[int, float] = {}
+    for count in PARAM_COUNTS:
+        samples = run_int_params(count, rounds, n)
+        typed[count], hand[count] = micros(samples["lcore typed"]), micros(samples["lcore hand"])
+        cost = ratio(samples, "lcore typed", "lcore hand")
+        report[f"ints{count}"] = {"typed": typed[count], "hand": hand[count], "cost": cost}
+        print(f"{count:>6}{typed[count]:>10.2f}{hand[count]:>10.2f}{cost:>11.2f}x", flush=True)
+    first, last = PARAM_COUNTS[0], PARAM_COUNTS[-1]
+    per_typed = (typed[last] - typed[first]) / (last - first)
+    per_hand = (hand[last] - hand[first]) / (last - first)
+    report["per_param"] = {"typed": per_typed, "hand": per_hand}
+    print(
+        f"{'per extra param':>6}: typed {per_typed:.3f} µs, hand {per_hand:.3f} µs,"
+        f" typed/hand {per_typed / per_hand:.2f}x"
+    )
+    return report
 
 
 def main() -> None:
+    global CLOCK
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds and requests")
+    parser.add_argument("--wall", action="store_true", help="time.perf_counter, not thread time")
+    parser.add_argument("--lcore", metavar="DIR", help="import lcore from this checkout")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
-    rounds, n = (3, 2000) if args.quick else (7, 5000)
-    asyncio.run(main_async(rounds, n))
+    if args.wall:
+        CLOCK = time.perf_counter
+    rounds, n = (5, 2000) if args.quick else (15, 4000)
+    report = asyncio.run(main_async(rounds, n))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(report, out, indent=1)
 
 
 if __name__ == "__main__":

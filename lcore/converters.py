@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
+import inspect
 import itertools
 import math
 import re
+import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
@@ -23,7 +26,6 @@ from uuid import UUID
 from .errors import ErrorDetail
 from .scalars import (
     FALSE_WORDS,
-    HTTP_INT,
     MAX_INT_DIGITS,
     MAX_NUMBER_TEXT,
     TRUE_WORDS,
@@ -35,6 +37,7 @@ from .typeinfo import (
     Constraints,
     Shape,
     constraints_of,
+    is_dataclass_type,
     is_typeddict,
     model_fields,
     shape_of,
@@ -92,9 +95,11 @@ def _text_int(value: Any) -> Any:
     if type(value) is int:
         return value
     if isinstance(value, str):
-        # PERF: lcore.scalars' http grammar matched here, not called: one frame less per
-        # typed value on the request path (bench/typed.py, 3 typed query params).
-        if len(value) <= MAX_INT_DIGITS + 1 and HTTP_INT.fullmatch(value):
+        # PERF: the http grammar of lcore.scalars (-?[0-9]{1,MAX_INT_DIGITS}) tested with
+        # str methods, not its regex (bench/typed.py, N typed int query params). For ASCII
+        # text, isdigit() is exactly [0-9].
+        digits = value[1:] if value[:1] == "-" else value
+        if digits.isdigit() and digits.isascii() and len(digits) <= MAX_INT_DIGITS:
             return int(value)
         raise Invalid.one("expected an integer", "int_parsing")
     raise Invalid.one("expected an integer", "int_type")
@@ -270,6 +275,8 @@ def _number_of(value: object) -> int | float | Decimal | None:
 
 
 def _constrained(convert: Converter, rules: Constraints) -> Converter:
+    if rules.min_length is None and rules.max_length is None and rules.pattern is None:
+        return _bounded(convert, rules)
     pattern = re.compile(rules.pattern) if rules.pattern is not None else None
 
     def check(value: Any) -> Any:
@@ -301,6 +308,56 @@ def _constrained(convert: Converter, rules: Constraints) -> Converter:
         return result
 
     return check
+
+
+def _bounded(convert: Converter, rules: Constraints) -> Converter:
+    """Bounds only (``Query(ge=1, le=100)``, the usual case): :func:`_constrained`'s
+    tests, with the bounds held in locals and no length or pattern tests."""
+    # PERF: and a text int parsed in the same frame (bench/typed.py, N typed query params).
+    ge, gt, le, lt = rules.ge, rules.gt, rules.le, rules.lt
+
+    if convert is _text_int:
+        # A missing bound is one no int breaks: each test is one comparison.
+        low_eq = -math.inf if ge is None else ge
+        low = -math.inf if gt is None else gt
+        high_eq = math.inf if le is None else le
+        high = math.inf if lt is None else lt
+
+        def check_text_int(value: Any) -> Any:
+            if isinstance(value, str) and value.isdigit() and value.isascii():
+                number = int(value) if len(value) <= MAX_INT_DIGITS else _text_int(value)
+            else:
+                number = _text_int(value)  # a negative number, an int, or a problem
+            if number < low_eq or number <= low or number > high_eq or number >= high:
+                raise _out_of_bounds(number, rules)
+            return number
+
+        return check_text_int
+
+    def check(value: Any) -> Any:
+        result: object = convert(value)
+        number = _number_of(result)
+        if number is not None and (
+            (ge is not None and number < ge)
+            or (gt is not None and number <= gt)
+            or (le is not None and number > le)
+            or (lt is not None and number >= lt)
+        ):
+            raise _out_of_bounds(number, rules)
+        return result
+
+    return check
+
+
+def _out_of_bounds(number: int | float | Decimal, rules: Constraints) -> Invalid:
+    """The first bound ``number`` breaks, in :func:`_constrained`'s order (it breaks one)."""
+    if rules.ge is not None and number < rules.ge:
+        return Invalid.one(f"must be >= {rules.ge}", "greater_than_equal")
+    if rules.gt is not None and number <= rules.gt:
+        return Invalid.one(f"must be > {rules.gt}", "greater_than")
+    if rules.le is not None and number > rules.le:
+        return Invalid.one(f"must be <= {rules.le}", "less_than_equal")
+    return Invalid.one(f"must be < {rules.lt}", "less_than")
 
 
 # -- containers and models ----------------------------------------------------------------
@@ -402,6 +459,7 @@ def _dict_converter(value_converter: Converter) -> Converter:
 
 
 _MISSING = dataclasses.MISSING
+_NO_KEY: Any = object()  # a key missing from a JSON object (None is a JSON value)
 
 
 def _model_converter(
@@ -449,23 +507,155 @@ class _Lazy:
         return self.target(value)
 
 
-def _model_fields_converter(
-    tp: type[Any], cache: dict[Any, Converter], build: Callable[[dict[str, Any]], Any]
-) -> Converter:
+class _Graph:
+    """One converter graph being built: its models so far (a recursive model finds its
+    placeholder here), whether it is the fast graph, and how many of its nodes (lists and
+    dataclasses) have a fast form."""
+
+    __slots__ = ("cache", "fast", "fast_nodes")
+
+    def __init__(self, fast: bool) -> None:
+        self.cache: dict[Any, Converter] = {}
+        self.fast: bool = fast
+        self.fast_nodes: int = 0
+
+
+#: Each dataclass's fast converter, built once for every route that reads it (the
+#: generated function's source compiled once too), at most this many kept.
+# PERF: registration time (bench/openapi_build.py's 1,000 typed routes).
+_FAST_MODELS: dict[Any, Converter] = {}
+_MAX_FAST_MODELS = 1024
+
+
+class _Doubt(Exception):
+    """Raised by a fast node where it cannot decide alone; the generic graph decides."""
+
+
+def _model_fields_converter(tp: type[Any], graph: _Graph, dataclass: bool) -> Converter:
     """A dataclass's or TypedDict's converter, from the fields :mod:`typeinfo` reads."""
     placeholder = _Lazy()
-    cache[tp] = placeholder
+    graph.cache[tp] = placeholder
     fields: list[tuple[str, Converter, bool, Callable[[], Any] | None]] = []
+    annotations: list[Any] = []
     for field in model_fields(tp):
         if not field.init:
             continue
         default = field.default_factory
         if default is None and field.default is not _MISSING:
             default = _constant(field.default)
-        fields.append((field.name, _build(field.annotation, False, cache), field.required, default))
-    placeholder.target = _model_converter(fields, build)
-    cache[tp] = placeholder.target
+        fields.append((field.name, _build(field.annotation, False, graph), field.required, default))
+        annotations.append(field.annotation)
+    if dataclass:
+        graph.fast_nodes += 1
+    if graph.fast and dataclass:
+        placeholder.target = _fast_model(tp, fields, annotations)
+    else:
+        build: Callable[[dict[str, Any]], Any] = dict
+        if dataclass:
+            build = lambda values: tp(**values)  # noqa: E731
+        placeholder.target = _model_converter(fields, build)
+    graph.cache[tp] = placeholder.target
     return placeholder.target
+
+
+#: Below this size an int converts to a float without overflow (it is < 2**1024).
+_FLOAT_SAFE = 2**1023
+
+
+def _fast_model(
+    model: type[Any],
+    fields: list[tuple[str, Converter, bool, Callable[[], Any] | None]],
+    annotations: list[Any],
+) -> Converter:
+    """A dataclass's fast converter: one generated straight-line function.
+
+    It reads each field, checks ``str``/``int``/``float``/``bool`` inline by exact type and
+    calls the field's (fast) converter for anything else. It raises :class:`_Doubt` at the
+    first value it does not accept, never a problem list: the generic converter, rerun by
+    :func:`build_converter`, decides. Only field names, as ``repr`` literals, and indexes
+    enter the source; everything else is passed in by name.
+    """
+    # PERF: one frame per object and no problem bookkeeping on success (bench/typed_lib.py,
+    # case c: 50 nested dataclasses from a dict).
+    scope: dict[str, Any] = {
+        "_Doubt": _Doubt, "_MISS": _NO_KEY, "_model": model, "_dict": dict, "_str": str,
+        "_int": int, "_float": float, "_bool": bool, "_INF": math.inf, "_BIG": _FLOAT_SAFE,
+    }  # fmt: skip
+    lines = ["def convert(value):", " if type(value) is not _dict:", "  raise _Doubt"]
+    for index, ((name, converter, _, default), annotation) in enumerate(
+        zip(fields, annotations, strict=True)
+    ):
+        var = f"v{index}"
+        lines.append(f" {var} = value.get({name!r}, _MISS)")
+        if default is not None:
+            scope[f"d{index}"] = default
+            when_missing = f"{var} = d{index}()"
+        else:  # NOTE: a dataclass's init field without a default is required
+            when_missing = "raise _Doubt"
+        shape = shape_of(annotation)
+        plain = shape.tp if shape.kind == "class" and not constraints_of(shape.metadata) else None
+        if plain in (str, int, bool):
+            lines.append(f" if type({var}) is not _{plain.__name__}:")
+            if default is not None:
+                lines.append(f"  if {var} is not _MISS:")
+                lines.append("   raise _Doubt")
+            lines.append(f"  {when_missing}")
+        elif plain is float:
+            # _json_float: a finite float, or an int (not a bool) made a float
+            lines.append(f" if type({var}) is not _float or not -_INF < {var} < _INF:")
+            lines.append(f"  if type({var}) is _int and -_BIG < {var} < _BIG:")
+            lines.append(f"   {var} = _float({var})")
+            if default is not None:
+                lines.append(f"  elif {var} is _MISS:")
+                lines.append(f"   {when_missing}")
+            lines.append("  else:")
+            lines.append("   raise _Doubt")
+        else:
+            scope[f"c{index}"] = converter
+            lines.append(f" if {var} is _MISS:")
+            lines.append(f"  {when_missing}")
+            lines.append(" else:")
+            lines.append(f"  {var} = c{index}({var})")
+    lines.append(f" return _model({_arguments(model, [name for name, *_ in fields])})")
+    exec(_compiled("\n".join(lines)), scope)  # NOTE: no user text but repr'd field names
+    return typing.cast("Converter", scope["convert"])
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> types.CodeType:
+    """The code of a fast model's source, compiled once per distinct source."""
+    # PERF: a model used by many routes compiles once (registration time, 1,000 routes).
+    return compile(source, "<lcore fast model converter>", "exec")
+
+
+def _arguments(model: type[Any], names: list[str]) -> str:
+    """The call's arguments ``v0, v1, **{'k': v2}``: positional where the model's
+    signature takes the fields in order, by keyword otherwise (as the generic call)."""
+    try:
+        params = list(inspect.signature(model).parameters.values())
+    except (TypeError, ValueError):  # no signature to read: keywords, as the generic call
+        params = []
+    positional: list[str] = []
+    if [p.name for p in params] == names:
+        for index, param in enumerate(params):
+            if param.kind is not param.POSITIONAL_OR_KEYWORD:
+                break
+            positional.append(f"v{index}")
+    keywords = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names) if i >= len(positional))
+    return ", ".join([*positional, *([f"**{{{keywords}}}"] if keywords else [])])
+
+
+def _fast_list(item: Converter, container: type[Any]) -> Converter:
+    """The fast graph's ``list[T]``: a JSON array whose items all convert, else a doubt."""
+
+    def convert(value: Any) -> Any:
+        if type(value) is not list:
+            raise _Doubt
+        elements: list[Any] = value  # pyright: ignore[reportUnknownVariableType]
+        out = [item(element) for element in elements]
+        return out if container is list else container(out)
+
+    return convert
 
 
 def _constant(value: Any) -> Callable[[], Any]:
@@ -494,14 +684,14 @@ def _union(options: list[Converter]) -> Converter:
     return first
 
 
-def _build(tp: Any, text: bool, cache: dict[Any, Converter]) -> Converter:
+def _build(tp: Any, text: bool, graph: _Graph) -> Converter:
     shape = shape_of(tp)
-    converter = _build_shape(shape, text, cache)
+    converter = _build_shape(shape, text, graph)
     rules = constraints_of(shape.metadata)
     return _constrained(converter, rules) if rules else converter
 
 
-def _build_shape(shape: Shape, text: bool, cache: dict[Any, Converter]) -> Converter:
+def _build_shape(shape: Shape, text: bool, graph: _Graph) -> Converter:
     kind, args = shape.kind, shape.args
     if kind == "any":
         return _identity
@@ -510,26 +700,31 @@ def _build_shape(shape: Shape, text: bool, cache: dict[Any, Converter]) -> Conve
         if found is not None:
             return found
     elif kind == "union":
-        options = [_build(a, text, cache) for a in args]
+        options = [_build(a, text, graph) for a in args]
         inner = options[0] if len(options) == 1 else _union(options)
         return _optional(inner) if shape.optional else inner
     elif kind == "literal":
         return _literal_converter(args)
     elif kind == "tuple":
-        return _fixed_tuple_converter([_build(a, text, cache) for a in args])
+        return _fixed_tuple_converter([_build(a, text, graph) for a in args])
     elif kind == "list":
-        return _list_converter(_build(args[0], text, cache) if args else _identity, shape.container)
+        item = _build(args[0], text, graph) if args else _identity
+        graph.fast_nodes += 1
+        if graph.fast:
+            return _fast_list(item, shape.container)
+        return _list_converter(item, shape.container)
     elif kind == "dict":
-        return _dict_converter(_build(args[0], text, cache) if args else _identity)
+        return _dict_converter(_build(args[0], text, graph) if args else _identity)
     elif kind == "enum":
         return _enum_converter(shape.tp)
     elif kind in ("dataclass", "typeddict"):
         model: type[Any] = shape.tp
-        if model in cache:  # a recursive model: its placeholder, filled once built
-            return cache[model]
-        if kind == "typeddict":
-            return _model_fields_converter(model, cache, dict)
-        return _model_fields_converter(model, cache, lambda values: model(**values))
+        if model in graph.cache:  # a recursive model: its placeholder, filled once built
+            return graph.cache[model]
+        if graph.fast and model in _FAST_MODELS:
+            graph.fast_nodes += 1
+            return _FAST_MODELS[model]
+        return _model_fields_converter(model, graph, kind == "dataclass")
     raise TypeError(f"lcore cannot validate values of type {shape.tp!r}")
 
 
@@ -540,8 +735,32 @@ def _identity(value: Any) -> Any:
 def build_converter(tp: Any, text: bool) -> Converter:
     """A converter for annotation ``tp``; ``text`` for query/header/cookie/path values.
 
+    Two graphs are built when ``tp`` holds a list or a dataclass: the generic one, which
+    reports every problem with its location, and a fast one (generated functions per
+    dataclass, lists by comprehension) that gives the same value on success and a doubt
+    at the first thing it does not accept. A value goes through the fast graph, and only
+    when it doubts or fails through the generic one: one pass of each, at any depth.
+
     Raises:
         TypeError: A type lcore cannot validate.
         NameError: A forward reference that cannot be resolved yet.
     """
-    return _build(tp, text, {})
+    graph = _Graph(fast=False)
+    generic = _build(tp, text, graph)
+    if not graph.fast_nodes:
+        return generic  # no list or dataclass: the fast graph would be the same
+    fast_graph = _Graph(fast=True)
+    fast = _build(tp, text, fast_graph)
+    if len(_FAST_MODELS) > _MAX_FAST_MODELS:
+        _FAST_MODELS.clear()
+    for model, converter in fast_graph.cache.items():
+        if is_dataclass_type(model):
+            _FAST_MODELS[model] = converter
+
+    def convert(value: Any) -> Any:
+        try:
+            return fast(value)
+        except (_Doubt, Invalid):
+            return generic(value)
+
+    return convert

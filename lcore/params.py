@@ -335,6 +335,13 @@ def compile_binder(spec: HandlerSpec) -> Binder | None:
     uses_cookies = any(step.source == _COOKIE for step in steps)
     uses_body = any(step.source == _BODY for step in steps)
 
+    # PERF: each step a plain tuple, unpacked in the loop header: one instruction for
+    # what were nine attribute reads per parameter (bench/typed.py, N typed query params).
+    plan = [
+        (s.source, s.name, s.key, s.convert, s.is_list, s.required, s.default, s.loc, s.embed)
+        for s in steps
+    ]
+
     def bind(request: Request, url_args: dict[str, Any]) -> dict[str, Any]:
         kwargs = dict(url_args) if url_args else {}
         errors: list[ErrorDetail] | None = None
@@ -343,45 +350,41 @@ def compile_binder(spec: HandlerSpec) -> Binder | None:
         cookies = request.cookies._data if uses_cookies else _NO_VALUES
         body: Any = _read_body(request) if uses_body else None
         environ = request.environ
-        for step in steps:
-            source = step.source
+        for source, name, key, convert, is_list, required, default, loc, embed in plan:
             raw: Any
             if source == _QUERY:
-                values = query.get(step.key)
-                raw = (values if step.is_list else values[-1]) if values else None
+                values = query.get(key)
+                raw = (values if is_list else values[-1]) if values else None
             elif source == _PATH:
-                raw = url_args[step.name]
+                raw = url_args[name]
                 if type(raw) is not str:
                     # <id:int> with `id: str`, or bounds on a filtered value: convert the
                     # filter's value from its text like any other wildcard.
                     raw = str(raw)
             elif source == _HEADER:
-                raw = environ.get(step.key)
-                if raw is not None and step.is_list:
+                raw = environ.get(key)
+                if raw is not None and is_list:
                     raw = [item.strip() for item in raw.split(",")]
             elif source == _COOKIE:
-                values = cookies.get(step.key)
+                values = cookies.get(key)
                 raw = values[-1] if values else None
             else:
-                raw = _embedded(body, step.key) if step.embed else body
+                raw = _embedded(body, key) if embed else body
             if raw is None:
-                if step.required:
+                if required:
                     errors = errors or []
-                    errors.append(
-                        {"loc": list(step.loc), "msg": "field required", "type": "missing"}
-                    )
+                    errors.append({"loc": list(loc), "msg": "field required", "type": "missing"})
                 else:
-                    kwargs[step.name] = step.default
+                    kwargs[name] = default
                 continue
-            convert = step.convert
             if convert is None:
-                kwargs[step.name] = raw
+                kwargs[name] = raw
                 continue
             try:
-                kwargs[step.name] = convert(raw)
+                kwargs[name] = convert(raw)
             except Invalid as invalid:
                 errors = errors or []
-                errors.extend(invalid.details(step.loc))
+                errors.extend(invalid.details(loc))
         if errors:
             raise ClientError(422, "Validation failed", "validation_error", detail=errors)
         return kwargs
