@@ -53,7 +53,8 @@ MAX_NUMBER_TEXT = 64
 
 # NOTE: [0-9], never \d: \d also matches other scripts' digits, which int() accepts.
 _NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?"
-#: An integer in the http dialect (the converters match it inline, see ``_text_int``).
+#: An integer in the http dialect (the typed converters test the same grammar without
+#: the regex: see ``converters._text_int``).
 HTTP_INT = re.compile(rf"-?[0-9]{{1,{MAX_INT_DIGITS}}}")
 _CONFIG_INT = re.compile(rf"[+-]?[0-9]{{1,{MAX_CONFIG_INT_DIGITS}}}")
 _HTTP_NUMBER = re.compile(rf"-?{_NUMBER}")
