@@ -216,8 +216,14 @@ def read_body(
             return _read_chunked(stream, limit)
         if content_length <= 0:
             return b""
-        if content_length <= min(limit, _READ_SIZE):
-            # PERF: small bodies usually arrive in one read (bench: POST JSON echo).
+        if content_length <= limit:
+            # PERF: a body of announced length is asked for in one read: no chunks joined
+            # into a fresh copy (a fresh megabyte costs ~1 ms of page faults here), and a
+            # BytesIO hands its buffer over as it is (bench: POST JSON echo, POST 100 KB
+            # JSON, POST 1 MB JSON). NOTE: the length is within request.max_body, and a
+            # BufferedReader that reserves n bytes for read(n) only touches the pages
+            # the client fills: a client that announces a length and sends nothing does
+            # not make the server hold it.
             data = stream.read(content_length)
             if len(data) == content_length:
                 return data

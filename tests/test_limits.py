@@ -334,3 +334,15 @@ def test_only_known_servers_framing_errors_become_400() -> None:
     # The same ValueError from another stream stays a server error (a bug, not input).
     with pytest.raises(ValueError, match="bug"):
         read_body(Vanishing(b"", ValueError("bug")), 5, False, True, 100)
+
+
+@pytest.mark.parametrize("length", [1, 64 * 1024 + 1, 3 * 1024 * 1024])
+def test_body_of_announced_length_is_asked_for_in_one_read(length: int) -> None:
+    data = bytes(range(256)) * (length // 256) + b"x" * (length % 256)
+    stream = Trickle(data + b"after", step=len(data) + 10)
+    assert read_body(stream, length, False, False, 4 * 1024 * 1024) == data
+    assert stream.requested == [length]
+    # A stream that hands it over in pieces still gives the whole body, and no byte more.
+    stream = Trickle(data + b"after", step=50_000)
+    assert read_body(stream, length, False, False, length) == data
+    assert stream.tell() == length
