@@ -429,3 +429,24 @@ def test_the_refuser_stop_closes_lingering_connections() -> None:
         client.settimeout(WAIT)
         assert read_all(client) == b"HTTP/1.0 503 Service Unavailable\r\n\r\n"
     assert server.fileno() == -1
+
+
+def test_a_large_read_has_the_time_of_its_64k_pieces() -> None:
+    """lcore reads a body of announced length in one call: a client sending it at a pace
+    that reads of 64 KiB each would accept is not cut off for being slower in total."""
+    size = 4 * 64 * 1024
+    got: list[int] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        got.append(len(environ["wsgi.input"].read(size)))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    with serving(app, timeout=0.6) as adapter, connect(adapter) as sock:
+        sock.sendall(b"POST / HTTP/1.0\r\nContent-Length: %d\r\n\r\n" % size)
+        for _ in range(4):  # 1.2 s in all: more than one timeout, less than four
+            sock.sendall(b"x" * (64 * 1024))
+            time.sleep(0.3)
+        reply = read_all(sock)
+    assert got == [size]
+    assert status_of(reply) == "HTTP/1.0 200 OK"
