@@ -19,6 +19,7 @@ from one interleaved run.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import io
 import json
@@ -180,6 +181,9 @@ def time_batch(
 ) -> float:
     """Seconds per request over ``n`` calls."""
     environs = [factory() for _ in range(n)]
+    # Every batch starts from the same collector state: a full collection left pending by
+    # the previous batch (or by building the environs) would be charged to this one.
+    gc.collect()
     start = clock()
     for environ in environs:
         call(app, environ)
@@ -187,8 +191,8 @@ def time_batch(
 
 
 #: (label, --only key, routes, expected status, calls per batch as a fraction of ``n``).
-#: The large bodies take milliseconds per request, so they run fewer calls per batch (at
-#: least what MIN_BATCH_SECONDS needs).
+#: The large bodies take milliseconds per request, so they run fewer calls per batch; a
+#: framework whose batch would take less than MIN_BATCH_SECONDS runs more calls.
 SCENARIOS: list[tuple[str, str, int, int, float]] = [
     ("plaintext GET", "plaintext", 100, 200, 1.0),
     ("plaintext, content type", "ctype", 100, 200, 1.0),
@@ -239,14 +243,19 @@ def run_scenario(
     apps = {name: make(routes, after_hook=after) for name, make in factories.items()}
     check(label, scenario, routes, apps, expected)
     factory = make_environ(scenario, routes)
-    warm = max(1, n // 4)
-    fastest = min(time_batch(app, factory, warm, clock) for app in apps.values())
-    # Enough calls that the fastest framework's batch spans MIN_BATCH_SECONDS.
-    n = max(n, math.ceil(MIN_BATCH_SECONDS / max(fastest, 1e-9)))
+    # Warm up, and size each framework's batch to span MIN_BATCH_SECONDS at least.
+    calls: dict[str, int] = {}
+    for name, app in apps.items():
+        per_call = time_batch(app, factory, max(1, n // 4), clock)
+        calls[name] = max(n, math.ceil(MIN_BATCH_SECONDS / max(per_call, 1e-9)))
     rates: dict[str, list[float]] = {name: [] for name in apps}
-    for _ in range(rounds):
-        for name, app in apps.items():
-            rates[name].append(1.0 / time_batch(app, factory, n, clock))
+    order = list(apps)
+    for round_ in range(rounds):
+        # Each round times every framework once; the order turns by one each round, so no
+        # framework always runs first or always after the same neighbour.
+        shift = round_ % len(order)
+        for name in order[shift:] + order[:shift]:
+            rates[name].append(1.0 / time_batch(apps[name], factory, calls[name], clock))
     return rates
 
 
