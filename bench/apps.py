@@ -9,6 +9,7 @@ counts responses, for the ``after`` scenario; the other scenarios run without it
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -26,8 +27,12 @@ def summary(value: Any) -> dict[str, int]:
     return {"count": len(value)}
 
 
-def lcore_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
-    from lcore import Lcore, abort, redirect, request, response
+def lcore_app(routes: int = 100, *, after_hook: bool = False, package: str = "lcore") -> WSGI:
+    """``package`` names the lcore to use: ``lcore``, or a second copy imported under
+    another name (``bench/run.py --lcore-base``)."""
+    lcore = importlib.import_module(package)
+    Lcore, abort, redirect = lcore.Lcore, lcore.abort, lcore.redirect
+    request, response = lcore.request, lcore.response
 
     app = Lcore()
 

@@ -1,30 +1,50 @@
 """Benchmark lcore against Bottle, Flask, Falcon and a raw WSGI callable, in one process.
 
 Run by hand: ``.venv/bin/python bench/run.py`` (``--quick`` for a short run). Every framework
-is called in-process through its WSGI interface with the same environ, round-robin, so
-machine noise hits all of them alike. The clock is wall time (``time.perf_counter``);
-each figure is the best of the rounds. Prints requests/second and the ratios lcore/Bottle
-and lcore/Falcon. Before timing, every framework's status code is checked once per
-scenario, so a broken scenario cannot silently measure an error page.
+is called in-process through its WSGI interface with the same environ. Each round times one
+batch of every framework in turn, so machine noise hits all of them alike. The clock is the
+thread's CPU time (``time.thread_time``, ``--clock cpu``, the default): on a shared machine
+it does not count the time the process waits for a core; ``--clock wall`` uses
+``time.perf_counter``. Prints each framework's median requests/second over the rounds, and
+for lcore/Bottle and lcore/Falcon the median of the per-round ratios (each ratio compares
+two batches of the same round). Before timing, every framework's status code is checked once
+per scenario, so a broken scenario cannot silently measure an error page.
+
+``--lcore-base PATH`` adds a second lcore (a checkout, or its ``lcore/`` package directory,
+e.g. a ``git worktree`` of the base commit) as the column ``lcore-base``, loaded in the same
+process under another package name, and the ratio lcore/lcore-base: a before/after table
+from one interleaved run.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib.util
 import io
 import json
+import math
 import os
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from apps import FRAMEWORKS, WSGI
+from apps import FRAMEWORKS, WSGI, lcore_app
+
+#: The clocks ``--clock`` chooses from. Thread CPU time has nanosecond resolution on Linux
+#: (``clock_gettime(CLOCK_THREAD_CPUTIME_ID)``); batches are sized to take at least
+#: MIN_BATCH_SECONDS all the same, so a batch spans many scheduler ticks.
+CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.thread_time, "wall": time.perf_counter}
+MIN_BATCH_SECONDS = 0.02
+#: The package name the ``--lcore-base`` copy is imported under.
+BASE_PACKAGE = "lcore_base"
 
 BASE_ENVIRON: dict[str, Any] = {
     "REQUEST_METHOD": "GET",
@@ -156,17 +176,23 @@ def call(app: WSGI, environ: dict[str, Any]) -> bytes:
             close()
 
 
-def time_batch(app: WSGI, factory: Callable[[], dict[str, Any]], n: int) -> float:
+def time_batch(
+    app: WSGI, factory: Callable[[], dict[str, Any]], n: int, clock: Callable[[], float]
+) -> float:
     """Seconds per request over ``n`` calls."""
     environs = [factory() for _ in range(n)]
-    start = time.perf_counter()
+    # Every batch starts from the same collector state: a full collection left pending by
+    # the previous batch (or by building the environs) would be charged to this one.
+    gc.collect()
+    start = clock()
     for environ in environs:
         call(app, environ)
-    return (time.perf_counter() - start) / n
+    return (clock() - start) / n
 
 
 #: (label, --only key, routes, expected status, calls per batch as a fraction of ``n``).
-#: The large bodies take milliseconds per request, so they run fewer calls per batch.
+#: The large bodies take milliseconds per request, so they run fewer calls per batch; a
+#: framework whose batch would take less than MIN_BATCH_SECONDS runs more calls.
 SCENARIOS: list[tuple[str, str, int, int, float]] = [
     ("plaintext GET", "plaintext", 100, 200, 1.0),
     ("plaintext, content type", "ctype", 100, 200, 1.0),
@@ -206,21 +232,57 @@ def run_scenario(
     scenario: str,
     routes: int,
     expected: int,
-    names: list[str],
+    factories: dict[str, Callable[..., WSGI]],
     rounds: int,
     n: int,
-) -> dict[str, float]:
-    apps = {name: FRAMEWORKS[name](routes, after_hook=scenario == "after") for name in names}
+    clock: Callable[[], float],
+) -> dict[str, list[float]]:
+    """Time ``rounds`` interleaved rounds: every framework's rate (requests/second) in
+    each round."""
+    after = scenario == "after"
+    apps = {name: make(routes, after_hook=after) for name, make in factories.items()}
     check(label, scenario, routes, apps, expected)
     factory = make_environ(scenario, routes)
-    for app in apps.values():  # warm up
-        time_batch(app, factory, max(1, n // 4))
-    samples: dict[str, list[float]] = {name: [] for name in names}
-    for _ in range(rounds):
-        for name, app in apps.items():
-            samples[name].append(time_batch(app, factory, n))
-    # Best-of-rounds: the least-disturbed sample of each framework.
-    return {name: 1.0 / min(values) for name, values in samples.items()}
+    # Warm up, and size each framework's batch to span MIN_BATCH_SECONDS at least.
+    calls: dict[str, int] = {}
+    for name, app in apps.items():
+        per_call = time_batch(app, factory, max(1, n // 4), clock)
+        calls[name] = max(n, math.ceil(MIN_BATCH_SECONDS / max(per_call, 1e-9)))
+    rates: dict[str, list[float]] = {name: [] for name in apps}
+    order = list(apps)
+    for round_ in range(rounds):
+        # Each round times every framework once; the order turns by one each round, so no
+        # framework always runs first or always after the same neighbour.
+        shift = round_ % len(order)
+        for name in order[shift:] + order[:shift]:
+            rates[name].append(1.0 / time_batch(apps[name], factory, calls[name], clock))
+    return rates
+
+
+def median_ratio(rates: dict[str, list[float]], top: str, bottom: str) -> float:
+    """The median over the rounds of ``top``'s rate over ``bottom``'s in the same round."""
+    return statistics.median(a / b for a, b in zip(rates[top], rates[bottom], strict=True))
+
+
+def load_lcore_copy(path: str, package: str = BASE_PACKAGE) -> Callable[..., WSGI]:
+    """Import the lcore package at ``path`` (a checkout or its ``lcore/`` directory) as
+    ``package``, and return the bench app factory that uses it.
+
+    lcore imports its own modules relatively, so the copy's modules all live under
+    ``package`` and share nothing with the ``lcore`` under test but the standard library.
+    """
+    root = os.path.abspath(path)
+    if not os.path.isfile(os.path.join(root, "__init__.py")):
+        root = os.path.join(root, "lcore")
+    init = os.path.join(root, "__init__.py")
+    if not os.path.isfile(init):
+        raise SystemExit(f"--lcore-base: no lcore package at {path}")
+    spec = importlib.util.spec_from_file_location(package, init, submodule_search_locations=[root])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[package] = module
+    spec.loader.exec_module(module)
+    return partial(lcore_app, package=package)
 
 
 def import_time(module: str, repeat: int = 7) -> float:
@@ -247,12 +309,25 @@ def import_time(module: str, repeat: int = 7) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="fewer rounds and calls")
     parser.add_argument("--only", help="comma-separated scenario keys (plaintext,json,...)")
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    parser.add_argument(
+        "--clock", choices=sorted(CLOCKS), default="cpu", help="thread CPU time or wall time"
+    )
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 11; quick 5)")
+    parser.add_argument("--calls", type=int, help="calls per batch (default 5000; quick 2000)")
+    parser.add_argument(
+        "--lcore-base", metavar="PATH", help="a second lcore checkout, timed as lcore-base"
+    )
     args = parser.parse_args()
-    rounds, n = (3, 2000) if args.quick else (7, 5000)
+    rounds, n = (5, 2000) if args.quick else (11, 5000)
+    rounds = args.rounds or rounds
+    n = args.calls or n
+    clock = CLOCKS[args.clock]
     names = args.frameworks.split(",")
     unknown = [name for name in names if name not in FRAMEWORKS]
     keys = {scenario for _, scenario, *_ in SCENARIOS}
@@ -263,36 +338,56 @@ def main() -> None:
             f"unknown: {', '.join(unknown)}; frameworks: {', '.join(FRAMEWORKS)}; "
             f"scenarios: {', '.join(dict.fromkeys(s for _, s, *_ in SCENARIOS))}"
         )
+    factories = {name: FRAMEWORKS[name] for name in names}
+    if args.lcore_base:
+        factories["lcore-base"] = load_lcore_copy(args.lcore_base)
+        names.append("lcore-base")
     # Only the ratio columns whose frameworks run (else a label would sit over the
     # wrong column).
-    peers = [peer for peer in ("bottle", "falcon") if peer in names and "lcore" in names]
+    peers = [
+        peer for peer in ("bottle", "falcon", "lcore-base") if peer in names and "lcore" in names
+    ]
     header = (
         f"{'scenario':<24}"
-        + "".join(f"{name:>10}" for name in names)
-        + "".join(f"  {'lcore/' + peer:>12}" for peer in peers)
+        + "".join(f"{name:>11}" for name in names)
+        + "".join(f"  {'lcore/' + peer:>17}" for peer in peers)
     )
+    clock_name = "thread CPU time" if args.clock == "cpu" else "wall time"
     print(
-        f"Python {sys.version.split()[0]}; requests/second (wall time), best of {rounds}"
-        f" interleaved rounds x {n} calls (large bodies: fewer calls)"
+        f"Python {sys.version.split()[0]}; requests/second ({clock_name}), median of {rounds}"
+        f" interleaved rounds x {n} calls (large bodies: fewer calls; every batch at least"
+        f" {MIN_BATCH_SECONDS * 1000:.0f} ms); ratios: median of the per-round ratios"
     )
     print(header)
     print("-" * len(header))
-    results: dict[str, dict[str, float]] = {}
+    results: dict[str, dict[str, list[float]]] = {}
     for label, scenario, routes, expected, share in SCENARIOS:
         if only is not None and scenario not in only:
             continue
-        calls = max(3, int(n * share))
-        rates = run_scenario(label, scenario, routes, expected, names, rounds, calls)
+        calls = max(1, int(n * share))
+        rates = run_scenario(label, scenario, routes, expected, factories, rounds, calls, clock)
         results[label] = rates
-        line = f"{label:<24}" + "".join(f"{rates[name]:>10,.0f}" for name in names)
+        line = f"{label:<24}" + "".join(
+            f"{statistics.median(rates[name]):>11,.0f}" for name in names
+        )
         for peer in peers:
-            line += f"  {rates['lcore'] / rates[peer]:>11.2f}x"
+            line += f"  {median_ratio(rates, 'lcore', peer):>16.2f}x"
         print(line, flush=True)
-    lookups = [results.get(f"lookup, {k} routes") for k in (10, 1000)]
-    if all(lookups):
-        print("\nper-request cost, 1000 routes / 10 routes:")
+    few, many = (results.get(f"lookup, {k} routes") for k in (10, 1000))
+    if few is not None and many is not None:
+        # The raw WSGI callable does the same work whatever the route count: dividing by it
+        # round by round takes out the machine's drift between the two scenarios.
+        scale = "raw" in names
+        print(
+            "\nper-request cost, 1000 routes / 10 routes"
+            + (" (medians of each round's rate relative to raw):" if scale else " (medians):")
+        )
         for name in names:
-            print(f"  {name:<8} {lookups[0][name] / lookups[1][name]:.2f}x")  # type: ignore[index]
+            if scale:
+                cost = median_ratio(few, name, "raw") / median_ratio(many, name, "raw")
+            else:
+                cost = statistics.median(few[name]) / statistics.median(many[name])
+            print(f"  {name:<10} {cost:.2f}x")
     print("\nimport time (median of 7 fresh interpreters):")
     for module in ("lcore", "bottle", "falcon", "flask"):
         print(f"  import {module:<8} {import_time(module):6.1f} ms")
