@@ -152,7 +152,7 @@ class Lcore:
         elif key == "proxy.trusted":
             self.trusted_proxies = TrustedProxies(value or ())
         elif key == "json.backend":
-            set_backend(value or "json")
+            set_backend(value or "auto")
         elif key.startswith("request.max_"):
             field = key[len("request.") :]
             if field in Limits.__dataclass_fields__:

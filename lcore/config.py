@@ -376,7 +376,7 @@ LCORE_KEYS: dict[str, Callable[[Any], Any]] = {
     "debug": _bool("debug"),
     "catchall": _bool("catchall"),
     "error.format": _choice("error.format", ("html", "json")),
-    "json.backend": _choice("json.backend", ("json", "ujson")),
+    "json.backend": _choice("json.backend", ("auto", "json", "ujson")),
     "json.enable": _bool("json.enable"),
     "proxy.trusted": _trusted,
     "request.max_body": _positive_int("request.max_body"),
