@@ -869,6 +869,13 @@ class Lcore:
             return self._finish_text(context, result)
         return self._finish_general(context, result)
 
+    def _run_response_hooks(self) -> None:
+        """The ``on_response_build`` hooks, then the ``after_request`` hooks."""
+        for hook in self._h_build:
+            hook()
+        for hook in self._h_after:
+            hook()
+
     def _finish_hooked(
         self, context: RequestContext, result: str | bytes
     ) -> tuple[str, list[tuple[str, str]], Iterable[bytes]]:
@@ -899,10 +906,7 @@ class Lcore:
             else:
                 flat["Content-Length"] = str(len(body))
             hooks_ran = True
-            for hook in self._h_build:
-                hook()
-            for hook in self._h_after:
-                hook()
+            self._run_response_hooks()
         except Exception as exc:
             return self._finish_general(
                 context, self._handle_exception(exc), hooks_ran=hooks_ran, tries=2
@@ -964,10 +968,7 @@ class Lcore:
                 data["Content-Length"] = [str(len(body))]
             if self._h_build or self._h_after:
                 hooks_ran = True
-                for hook in self._h_build:
-                    hook()
-                for hook in self._h_after:
-                    hook()
+                self._run_response_hooks()
         except Exception as exc:
             return self._finish_general(
                 context, self._handle_exception(exc), hooks_ran=hooks_ran, tries=2
@@ -1018,10 +1019,7 @@ class Lcore:
                 # result without running them again (else a hook that raises would loop).
                 if not hooks_ran:
                     hooks_ran = True
-                    for hook in self._h_build:
-                        hook()
-                    for hook in self._h_after:
-                        hook()
+                    self._run_response_hooks()
                 break
             except Exception as exc:
                 result = self._handle_exception(exc)
