@@ -1101,7 +1101,7 @@ class Lcore:
                 return None
             code, status_line, allow = error._status_code, error._status_line, None
             message = body or ""
-        if code < 200 or code in _NO_BODY_STATUS or code in self.error_handler:
+        if code in self.error_handler:
             return None
         route = context.route
         # The innermost app's @error handlers win (see _error_response); a route of this
@@ -1118,6 +1118,9 @@ class Lcore:
         # (bench: 404, 405, abort(403)). The list is copied: a server may add to it.
         answer = self._error_answers.get(key)
         if answer is None:
+            # The status line names the code: a kept answer passed this test already.
+            if code < 200 or code in _NO_BODY_STATUS:
+                return None
             answer = self._default_error_answer(code, status_line, message, allow, url)
             if len(url) <= _MAX_CACHED_URL:
                 if len(self._error_answers) >= _MAX_ERROR_ANSWERS:

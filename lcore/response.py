@@ -610,12 +610,21 @@ def _plain_error(code: int | str, text: Any) -> HTTPError:
         ValueError: A bad status.
     """
     # PERF: __init__'s work for a status and a body: args set by the exception's __new__
-    # as a call would set them (bench: abort(403), redirect).
+    # as a call would set them, and the instance dict copied from one kept per status, so
+    # no attribute is written one by one (bench: abort(403)).
     error = _new_error(HTTPError, code, text)
-    pair = _STATUS_PAIRS.get(code) if type(code) is int else None
-    error._status_code, error._status_line = _status_pair(code) if pair is None else pair
-    error.body = text
+    fields = _ERROR_FIELDS.get(code) if type(code) is int else None
+    if fields is None:
+        status_code, status_line = _status_pair(code)
+        fields = {"_status_code": status_code, "_status_line": status_line}
+        if type(code) is int and len(_ERROR_FIELDS) < 1000:
+            _ERROR_FIELDS[code] = fields
+    fields = fields.copy()
+    fields["body"] = text
+    error.__dict__ = fields
     return error
 
 
+#: The instance attributes of an HTTPError for each status code it was built with.
+_ERROR_FIELDS: dict[int, dict[str, Any]] = {}
 _new_error = HTTPError.__new__

@@ -225,3 +225,37 @@ def test_a_redirect_location_is_always_a_valid_header_value(url: str, path: str)
         return
     assert check_header_value(location) == location
     assert location.isascii()
+
+
+@given(
+    st.one_of(CODES, st.integers(-5, 1200), st.sampled_from(["404 Gone", "20x", " 418 "])), MESSAGES
+)
+def test_abort_raises_what_httperror_builds(code: Any, message: str | None) -> None:
+    # abort() builds its HTTPError without __init__: every field must be __init__'s.
+    text = "Unknown Error." if message is None else message
+    try:
+        expected = HTTPError(code, text)
+    except ValueError as error:
+        refused = str(error)
+    else:
+        refused = None
+    try:
+        abort(code, text)
+    except HTTPError as raised:
+        assert refused is None
+        assert type(raised) is HTTPError
+        assert raised.__dict__ == expected.__dict__
+        assert raised.args == expected.args and str(raised) == str(expected)
+        assert (raised.status_code, raised.status_line, raised.body) == (
+            expected.status_code,
+            expected.status_line,
+            expected.body,
+        )
+        assert raised.headerlist == expected.headerlist
+        raised.body = "changed"  # each error has its own fields
+        try:
+            abort(code, text)
+        except HTTPError as fresh:
+            assert fresh.body == text
+    except ValueError as error:
+        assert str(error) == refused
