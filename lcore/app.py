@@ -906,7 +906,11 @@ class Lcore:
             else:
                 flat["Content-Length"] = str(len(body))
             hooks_ran = True
-            self._run_response_hooks()
+            # PERF: the loops of _run_response_hooks, inline: one frame less per request.
+            for hook in self._h_build:
+                hook()
+            for hook in self._h_after:
+                hook()
         except Exception as exc:
             return self._finish_general(
                 context, self._handle_exception(exc), hooks_ran=hooks_ran, tries=2
@@ -925,12 +929,14 @@ class Lcore:
                 (
                     "Content-Type",
                     response.default_content_type if content_type is None else content_type,
-                )
+                ),
+                *flat.items(),
             ]
-            headers.extend(flat.items())
-        else:
-            # A hook changed what the list holds: headerlist builds it as usual.
-            headers = response.headerlist
+            if body and context.request.environ.get("REQUEST_METHOD") != "HEAD":
+                return response._status_line, headers, [body]
+            return response._status_line, headers, []
+        # A hook changed what the list holds: headerlist builds it as usual.
+        headers = response.headerlist
         if (
             not body
             or code in _NO_BODY_STATUS
