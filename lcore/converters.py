@@ -14,7 +14,6 @@ import functools
 import inspect
 import itertools
 import math
-import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +35,7 @@ from .typeinfo import (
     NO_CONSTRAINTS,
     Constraints,
     Shape,
+    compile_pattern,
     constraints_of,
     is_dataclass_type,
     is_typeddict,
@@ -277,7 +277,8 @@ def _number_of(value: object) -> int | float | Decimal | None:
 def _constrained(convert: Converter, rules: Constraints) -> Converter:
     if rules.min_length is None and rules.max_length is None and rules.pattern is None:
         return _bounded(convert, rules)
-    pattern = re.compile(rules.pattern) if rules.pattern is not None else None
+    # NOTE: the pattern is read as the JSON Schema the document publishes reads it.
+    pattern = compile_pattern(rules.pattern) if rules.pattern is not None else None
 
     def check(value: Any) -> Any:
         result: object = convert(value)

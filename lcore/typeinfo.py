@@ -24,6 +24,7 @@ __all__ = [
     "Shape",
     "ShapeKind",
     "Source",
+    "compile_pattern",
     "constraints_of",
     "is_dataclass_type",
     "is_list_type",
@@ -63,6 +64,64 @@ class Constraints:
 
 
 NO_CONSTRAINTS = Constraints()
+
+
+#: Python's class escapes written as the ECMA-262 ones JSON Schema means (ASCII only).
+_CLASS_ESCAPES = {"d": "0-9", "w": "A-Za-z0-9_"}
+_ESCAPES_OUTSIDE = {"d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]"}
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    r"""Compile a ``pattern`` constraint to test values the way JSON Schema reads it.
+
+    JSON Schema (2020-12, section 6.3.3) uses ECMA-262 regular expressions, searched for
+    anywhere in the value. Python's dialect differs where it matters for validation: its
+    ``$`` also matches before a final newline (``^[A-Z]{3}$`` would accept ``"ABC\n"``),
+    and its ``\d`` and ``\w`` accept digits and letters of every script. So ``$`` outside
+    a character class becomes ``\Z`` and ``\d``, ``\D``, ``\w``, ``\W`` become their
+    ASCII classes; everything else is Python's syntax as written.
+
+    Raises:
+        re.error: The pattern is not a valid regular expression.
+    """
+    re.compile(pattern)  # the error names the user's pattern, not the rewritten one
+    out: list[str] = []
+    in_class = False
+    i, n = 0, len(pattern)
+    while i < n:
+        char = pattern[i]
+        if char == "\\" and i + 1 < n:
+            escaped = pattern[i + 1]
+            if in_class and escaped in _CLASS_ESCAPES:
+                out.append(_CLASS_ESCAPES[escaped])
+            elif not in_class and escaped in _ESCAPES_OUTSIDE:
+                out.append(_ESCAPES_OUTSIDE[escaped])
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+        elif char == "[":
+            in_class = True
+            out.append(char)
+            i += 1
+            # A "]" (after an optional "^") right at the start of a class is a literal.
+            if i < n and pattern[i] == "^":
+                out.append("^")
+                i += 1
+            if i < n and pattern[i] == "]":
+                out.append("]")
+                i += 1
+            continue
+        elif char == "$":
+            out.append(r"\Z")
+            i += 1
+            continue
+        out.append(char)
+        i += 1
+    return re.compile("".join(out))
 
 
 class Param:
@@ -105,7 +164,7 @@ class Param:
         pattern: str | None = None,
     ) -> None:
         if pattern is not None:
-            re.compile(pattern)
+            compile_pattern(pattern)
         self.alias: str | None = alias
         self.description: str | None = description
         self.example: Any = example

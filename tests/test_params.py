@@ -1092,3 +1092,27 @@ def test_a_bare_container_query_parameter_reads_every_value(tp: Any) -> None:
     app.get("/t", callback=handler)
     response = TestClient(app).get("/t?tags=b&tags=a")
     assert (response.status_code, response.text) == (200, "['a', 'b']")
+
+
+def test_a_pattern_matches_the_whole_value_as_the_document_says() -> None:
+    # Regression: Python's $ matched before a final newline, so "ABC\n" passed
+    # ^[A-Z]{3}$ while the published JSON Schema refuses it.
+    app = Lcore()
+
+    @app.get("/code")
+    def code(value: Annotated[str, Query(pattern=r"^[A-Z]{3}$")]) -> str:
+        return value
+
+    @app.post("/digits")
+    def digits(body: Annotated[str, Body(pattern=r"^\d+$")]) -> str:
+        return body
+
+    client = TestClient(app)
+    assert client.get("/code?value=ABC").text == "ABC"
+    refused = client.get("/code?value=ABC%0A")
+    assert refused.status_code == 422
+    assert refused.json["detail"][0]["type"] == "string_pattern_mismatch"
+    assert client.post("/digits", json="123").text == "123"
+    assert client.post("/digits", json="\u0661\u0662").status_code == 422
+    schema = app.openapi()["paths"]["/code"]["get"]["parameters"][0]["schema"]
+    assert schema["pattern"] == r"^[A-Z]{3}$"

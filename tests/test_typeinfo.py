@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import typing
 from typing import (
     Annotated,
@@ -417,3 +418,38 @@ def test_typed_settings_and_converters_read_the_same_shapes(tp: Any, text: str, 
 
     assert coerce_value(text, tp) == value
     assert converters.build_converter(tp, True)(text.split(",")) == value
+
+
+# -- patterns read as JSON Schema reads them ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "matches"),
+    [
+        (r"^[A-Z]{3}$", "ABC", True),
+        (r"^[A-Z]{3}$", "ABC\n", False),  # Python's $ also matches before a final newline
+        (r"^\d+$", "123", True),
+        (r"^\d+$", "\u0661\u0662\u0663", False),  # Arabic-Indic digits: not ECMA's \d
+        (r"^\w+$", "caf\u00e9", False),
+        (r"^\W$", "\u00e9", True),
+        (r"^[\d-]+$", "1-2", True),
+        (r"^[\w]+$", "\u00e9", False),
+        (r"[$]", "a$", True),  # a $ in a class is a literal
+        (r"\$", "$", True),
+        (r"^[^]x]$", "]", False),  # "]" first in a class is a literal
+        (r"^[^]x]$", "y", True),
+        (r"a|b$", "b\n", False),
+        (r"b", "abc", True),  # not anchored: a match anywhere
+        (r"\\$", "a\\", True),  # an escaped backslash, then the end
+    ],
+)
+def test_patterns_are_read_as_json_schema_reads_them(
+    pattern: str, value: str, matches: bool
+) -> None:
+    assert (typeinfo.compile_pattern(pattern).search(value) is not None) is matches
+
+
+def test_a_bad_pattern_is_refused_with_its_own_text() -> None:
+    with pytest.raises(re.error) as caught:
+        Query(pattern="[a-")
+    assert caught.value.pattern == "[a-"
