@@ -28,7 +28,6 @@ DOCS_URL = "https://pypi.org/project/lcore/"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 
-_OPENAPI_MISSING = "lcore openapi: not available yet (needs the OpenAPI feature)"
 # A Windows path's drive colon (``C:\\app.py:app``) is not the module:attribute colon.
 _DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 
@@ -489,16 +488,15 @@ def _routes(argv: Sequence[str]) -> int:
 
 
 def _openapi(argv: Sequence[str]) -> int:
+    from .app import Lcore
+
     args = _target_parser("openapi", "Print the OpenAPI document of an app.").parse_args(argv)
-    if importlib.util.find_spec("lcore.openapi") is None:
-        print(_OPENAPI_MISSING, file=sys.stderr)
-        return 2
     app = _load_or_fail(args.target, args.debug)
-    build = getattr(app, "openapi", None)
-    if not callable(build):
-        print(_OPENAPI_MISSING, file=sys.stderr)
-        return 2
-    print(json.dumps(build(), indent=2))
+    if not isinstance(app, Lcore):
+        raise CLIError(
+            f"{args.target!r} is a plain WSGI app: only an Lcore app has an OpenAPI document"
+        )
+    print(json.dumps(app.openapi(), indent=2))
     return 0
 
 

@@ -3,7 +3,6 @@ the option handling up to run() in-process."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -215,15 +214,25 @@ def test_no_target_prints_help_and_exits_1(project: Path) -> None:
 
 def test_openapi(project: Path) -> None:
     result = run_lcore("openapi", "app.py", cwd=project)
-    if importlib.util.find_spec("lcore.openapi") is None or not hasattr(Lcore, "openapi"):
-        assert result.returncode == 2
-        assert result.stdout == ""
-        assert result.stderr == "lcore openapi: not available yet (needs the OpenAPI feature)\n"
-    else:
-        assert result.returncode == 0, result.stderr
-        document = json.loads(result.stdout)
-        assert document["openapi"].startswith("3.1")
-        assert "/config/{key}" in document["paths"]
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["openapi"].startswith("3.1")
+    assert "/config/{key}" in document["paths"]
+
+
+def test_openapi_of_a_plain_wsgi_app_is_a_one_line_error(project: Path) -> None:
+    (project / "plain.py").write_text(
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK', [])\n"
+        "    return [b'']\n",
+        encoding="utf-8",
+    )
+    result = run_lcore("openapi", "plain.py", cwd=project)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "lcore: error: 'plain.py' is a plain WSGI app: only an Lcore app has an OpenAPI document\n"
+    )
 
 
 def test_serving_applies_config_and_params(project: Path) -> None:
