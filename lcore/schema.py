@@ -18,6 +18,7 @@ from typing import Any, get_origin
 from uuid import UUID
 
 from .jsonutil import json_default
+from .scalars import MAX_NUMBER_TEXT
 from .typeinfo import (
     Constraints,
     FieldInfo,
@@ -50,14 +51,23 @@ COMPONENTS_PREFIX = "#/components/schemas/"
 #: Where a standalone JSON Schema keeps its named schemas.
 DEFS_PREFIX = "#/$defs/"
 
-# NOTE: Decimal is a string: lcore serialises Decimal values with str() so no precision is
-# lost on the way out; the converters also accept a JSON number on the way in.
+#: What the converters accept as a Decimal in text: scalars.parse_decimal's http grammar.
+DECIMAL_TEXT_PATTERN = r"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?$"
+# NOTE: a Decimal is a JSON number or a numeric string, exactly what the converters accept:
+# the string keywords (pattern, maxLength, format) apply to strings only, and bounds such
+# as minimum to numbers only. lcore writes Decimal values with str(), so no precision is
+# lost on the way out.
 _SCALARS: dict[Any, dict[str, Any]] = {
     str: {"type": "string"},
     int: {"type": "integer"},
     float: {"type": "number"},
     bool: {"type": "boolean"},
-    Decimal: {"type": "string", "format": "decimal"},
+    Decimal: {
+        "type": ["number", "string"],
+        "format": "decimal",
+        "pattern": DECIMAL_TEXT_PATTERN,
+        "maxLength": MAX_NUMBER_TEXT,
+    },
     UUID: {"type": "string", "format": "uuid"},
     datetime: {"type": "string", "format": "date-time"},
     date: {"type": "string", "format": "date"},

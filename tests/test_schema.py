@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from lcore import Body, Param, Query, json_dumps, json_loads
-from lcore.converters import build_converter
+from lcore.converters import Invalid, build_converter
 from lcore.schema import (
     COMPONENTS_PREFIX,
     DEFS_PREFIX,
@@ -157,7 +157,17 @@ class Outer:
         (int, {"type": "integer"}, [0, -5], [1.5, "1", True]),
         (float, {"type": "number"}, [1.5, 2], ["1.5"]),
         (bool, {"type": "boolean"}, [True, False], [0, "true"]),
-        (Decimal, {"type": "string", "format": "decimal"}, [Decimal("1.10")], [None]),
+        (
+            Decimal,
+            {
+                "type": ["number", "string"],
+                "format": "decimal",
+                "pattern": r"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,4})?$",
+                "maxLength": 64,
+            },
+            [Decimal("1.10"), 1.5, 7, "-2.5e3", ".5"],
+            [None, "abc", "1.2.3", "NaN", "+1", True],
+        ),
         (UUID, {"type": "string", "format": "uuid"}, [UUID(int=7)], ["not-a-uuid"]),
         (date, {"type": "string", "format": "date"}, [date(2024, 2, 29)], ["2024-02-30"]),
         (
@@ -343,7 +353,7 @@ def test_dataclass_definition() -> None:
     assert item["required"] == ["name", "price"]
     props = item["properties"]
     assert props["name"] == {"type": "string", "description": "What it is called."}
-    assert props["price"] == {"type": "string", "format": "decimal", "description": "In euros."}
+    assert props["price"] == {**plain(Decimal), "description": "In euros."}
     assert props["tags"] == {"type": "array", "items": {"type": "string"}, "default": []}
     assert props["color"] == {
         "anyOf": [{"$ref": "#/$defs/Color"}, {"type": "null"}],
@@ -652,3 +662,26 @@ def test_generated_instances_validate_and_round_trip(shape: Shape) -> None:
     sent = json_loads(json_dumps(shape))
     SHAPE_VALIDATOR.validate(sent)
     assert SHAPE_CONVERTER(sent) == shape
+
+
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789.-+eE ax\u0661", max_size=12),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.booleans(),
+        st.none(),
+    )
+)
+def test_the_decimal_schema_accepts_what_the_converter_accepts(value: object) -> None:
+    # The document and the server agree: schemathesis-valid input is accepted, and input
+    # the document refuses is refused.
+    validator = Draft202012Validator(plain(Decimal))
+    convert = build_converter(Decimal, False)
+    try:
+        convert(value)
+    except Invalid:
+        accepted = False
+    else:
+        accepted = True
+    assert validator.is_valid(value) is accepted
