@@ -51,6 +51,7 @@ __all__ = [
     "Invalid",
     "Loc",
     "build_converter",
+    "check_constraints",
     "is_typeddict",
     "unwrap_annotated",
 ]
@@ -309,6 +310,15 @@ def _constrained(convert: Converter, rules: Constraints) -> Converter:
         return result
 
     return check
+
+
+def check_constraints(value: Any, rules: Constraints) -> None:
+    """Check an already converted value against ``rules``, as a typed parameter would.
+
+    Raises:
+        Invalid: The value breaks a bound, a length or the pattern.
+    """
+    _constrained(_identity, rules)(value)
 
 
 def _bounded(convert: Converter, rules: Constraints) -> Converter:

@@ -10,9 +10,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
+from .converters import Invalid, check_constraints
 from .errors import ConfigError
 from .scalars import config_scalar
-from .typeinfo import is_dataclass_type, is_union, model_fields, shape_of, unwrap_annotated
+from .typeinfo import (
+    constraints_of,
+    is_dataclass_type,
+    is_union,
+    model_fields,
+    shape_of,
+    unwrap_annotated,
+)
 
 __all__ = ["build_dataclass", "coerce_value"]
 
@@ -160,7 +168,7 @@ def _build(config: Mapping[str, Any], schema: type[Any], prefix: str, errors: li
         if not field.init:
             continue
         key = prefix + field.name
-        tp = unwrap_annotated(field.annotation)[0]
+        tp, metadata = unwrap_annotated(field.annotation)
         has_default = not field.required
         if is_dataclass_type(tp):
             if key in config and isinstance(config[key], Mapping):
@@ -183,9 +191,19 @@ def _build(config: Mapping[str, Any], schema: type[Any], prefix: str, errors: li
             continue
         raw = config[key]
         try:
-            values[field.name] = coerce_value(raw, tp)
+            value = coerce_value(raw, tp)
         except ValueError as exc:
             errors.append(f"{key}: {exc}, got {raw!r}")
+            continue
+        rules = constraints_of(metadata)
+        if rules:
+            # The same bounds as a typed parameter's (Query(ge=1), Param(pattern=...)).
+            try:
+                check_constraints(value, rules)
+            except Invalid as exc:
+                errors.extend(f"{key}: {msg}, got {raw!r}" for _, msg, _ in exc.problems)
+                continue
+        values[field.name] = value
     if errors:
         return None
     return schema(**values)

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 import pytest
 
-from lcore import ConfigDict, ConfigError, Lcore
+from lcore import ConfigDict, ConfigError, Lcore, Param
 
 
 class Mode(Enum):
@@ -204,3 +204,41 @@ def test_lcore_keys_are_coerced() -> None:
     assert app.debug is True
     assert app.config["docs.servers"] == ["https://a.example", "https://b.example"]
     assert "10.1.2.3" in app.trusted_proxies
+
+
+@dataclass
+class Bounded:
+    port: Annotated[int, Param(ge=1, le=65535)] = 8000
+    ratio: Annotated[float, Param(gt=0, lt=1)] = 0.5
+    name: Annotated[str, Param(pattern=r"^[a-z]+$", min_length=2, max_length=8)] = "shop"
+    hosts: Annotated[list[str], Param(min_length=1)] = field(default_factory=lambda: ["localhost"])
+
+
+@dataclass
+class WithBounded:
+    inner: Bounded
+    workers: Annotated[int, Param(ge=1)] = 1
+
+
+def test_typed_settings_honour_the_bounds_of_typed_parameters() -> None:
+    config = ConfigDict()
+    config.load_dict(
+        {
+            "inner": {"port": "0", "ratio": "1", "name": "Shop\n", "hosts": ""},
+            "workers": "0",
+        }
+    )
+    with pytest.raises(ConfigError) as caught:
+        config.as_dataclass(WithBounded)
+    assert caught.value.errors == [
+        "inner.port: must be >= 1, got '0'",
+        "inner.ratio: must be < 1, got '1'",
+        "inner.name: must match '^[a-z]+$', got 'Shop\\n'",
+        "inner.hosts: must have at least 1 items/characters, got ''",
+        "workers: must be >= 1, got '0'",
+    ]
+    good = ConfigDict()
+    good.load_dict({"inner": {"port": "443", "ratio": "0.25", "name": "books"}})
+    assert good.as_dataclass(WithBounded) == WithBounded(
+        Bounded(port=443, ratio=0.25, name="books"), workers=1
+    )
