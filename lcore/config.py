@@ -185,18 +185,54 @@ class ConfigDict(dict[str, Any]):
             self[key] = value
         return self
 
-    def load_env(self, prefix: str = "LCORE_", strip_prefix: bool = True) -> ConfigDict:
-        """Load environment variables starting with ``prefix``; ``__`` becomes ``.``."""
-        for name, value in os.environ.items():
+    def load_env(
+        self, prefix: str = "LCORE_", strip_prefix: bool = True, *, namespace: str = ""
+    ) -> ConfigDict:
+        """Load environment variables starting with ``prefix``; ``__`` becomes ``.``.
+
+        Args:
+            prefix: Only variables whose name starts with it are read.
+            strip_prefix: Drop the prefix from the key (``MYAPP_DB_URL`` -> ``db_url``).
+            namespace: Put every key under this one (``namespace="myapp"``:
+                ``MYAPP_DEBUG`` -> ``myapp.debug``), so a user's settings never set one
+                of lcore's own keys (``debug``, ``catchall``, ``request.*``, ...).
+        """
+        return self._load_variables(os.environ, prefix, strip_prefix, namespace)
+
+    def load_dotenv(
+        self,
+        filename: str | os.PathLike[str] = ".env",
+        *,
+        environ: bool = True,
+        prefix: str = "",
+        namespace: str = "",
+    ) -> ConfigDict:
+        """Load a ``.env`` file (see :func:`load_dotenv`).
+
+        Args:
+            filename: The file; a missing one is not an error.
+            environ: Write the variables into ``os.environ`` (existing ones kept), as
+                ``run()`` does; read them with :meth:`load_env`. With ``False`` the file's
+                variables go straight into this config instead, as :meth:`load_env` would
+                put them (with ``prefix`` and ``namespace``), and ``os.environ`` is not
+                touched.
+            prefix: With ``environ=False``: only variables starting with it, stripped.
+            namespace: With ``environ=False``: the key every variable goes under.
+        """
+        values = load_dotenv(filename, environ=environ)
+        if not environ:
+            self._load_variables(values, prefix, True, namespace)
+        return self
+
+    def _load_variables(
+        self, variables: Mapping[str, str], prefix: str, strip_prefix: bool, namespace: str
+    ) -> ConfigDict:
+        under = namespace.strip(".") + "." if namespace.strip(".") else ""
+        for name, value in variables.items():
             if not name.startswith(prefix):
                 continue
             key = name[len(prefix) :] if strip_prefix else name
-            self[key.lower().replace("__", ".")] = value
-        return self
-
-    def load_dotenv(self, filename: str | os.PathLike[str] = ".env") -> ConfigDict:
-        """Load a ``.env`` file into ``os.environ`` (see :func:`load_dotenv`)."""
-        load_dotenv(filename)
+            self[under + key.lower().replace("__", ".")] = value
         return self
 
     def load_module(self, name: str, squash: bool = True) -> ConfigDict:
@@ -394,12 +430,13 @@ _DOTENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$"
 
 
 def load_dotenv(
-    path: str | os.PathLike[str] | None = None, override: bool = False
+    path: str | os.PathLike[str] | None = None, override: bool = False, *, environ: bool = True
 ) -> dict[str, str]:
     """Load ``KEY=VALUE`` lines from a ``.env`` file into ``os.environ``.
 
     Blank lines and ``#`` comments are skipped, ``export`` is allowed, matching quotes are
     stripped. Existing variables are kept unless ``override``. A missing file is a no-op.
+    With ``environ=False`` the file is only read: ``os.environ`` is left as it is.
 
     Returns:
         The variables read from the file.
@@ -426,7 +463,8 @@ def load_dotenv(
         elif " #" in value:
             value = value.split(" #", 1)[0].rstrip()
         values[key] = value
-    for key, value in values.items():
-        if override or key not in os.environ:
-            os.environ[key] = value
+    if environ:
+        for key, value in values.items():
+            if override or key not in os.environ:
+                os.environ[key] = value
     return values

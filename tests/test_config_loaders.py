@@ -117,3 +117,38 @@ def test_config_load_dotenv_returns_self(tmp_path: Path, monkeypatch: pytest.Mon
     config = ConfigDict()
     assert config.load_dotenv(path) is config
     assert os.environ["Z_KEY"] == "1"
+
+
+def test_a_namespace_keeps_user_settings_off_lcore_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lcore import Lcore
+
+    monkeypatch.setenv("MYAPP_DEBUG", "true")
+    monkeypatch.setenv("MYAPP_DB__URL", "postgres://db")
+    app = Lcore()
+    app.config.load_env("MYAPP_", namespace="myapp")
+    assert app.debug is False  # MYAPP_DEBUG did not switch lcore's debug on
+    assert app.config["myapp.debug"] == "true"
+    assert app.config["myapp.db.url"] == "postgres://db"
+    plain = Lcore()
+    plain.config.load_env("MYAPP_")  # the seed's behaviour, kept: the key is "debug"
+    assert plain.debug is True
+
+
+def test_a_dotenv_can_feed_the_config_without_os_environ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("SHOP_TOKEN", "SHOP_DB__POOL", "OTHER"):
+        monkeypatch.delenv(name, raising=False)  # restored (removed) after the test
+    env_file = tmp_path / ".env"
+    env_file.write_text("SHOP_TOKEN=abc\nSHOP_DB__POOL=5\nOTHER=x\n", encoding="utf-8")
+    config = ConfigDict().load_dotenv(env_file, environ=False, prefix="SHOP_", namespace="shop")
+    assert dict(config) == {"shop.token": "abc", "shop.db.pool": "5"}
+    assert "SHOP_TOKEN" not in os.environ and "OTHER" not in os.environ
+    assert load_dotenv(env_file, environ=False) == {
+        "SHOP_TOKEN": "abc",
+        "SHOP_DB__POOL": "5",
+        "OTHER": "x",
+    }
+    assert "SHOP_TOKEN" not in os.environ
+    ConfigDict().load_dotenv(env_file)  # the default still writes os.environ, as run() does
+    assert os.environ["SHOP_TOKEN"] == "abc"
