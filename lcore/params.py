@@ -243,11 +243,18 @@ def _analyze_param(
 
         converter = build_converter(declared, source != "body")
     except TypeError:
-        if has_default:
-            return None  # a type lcore cannot read: keep the default, as for plain handlers
+        if has_default and marker is None:
+            # NOTE: an unmarked parameter of a type lcore cannot read keeps its default,
+            # as in a plain handler (a plugin may pass it); a marked one asks to be read.
+            return None
         raise TypeError(
             f"parameter {param.name!r} has type {annotation!r}, which lcore cannot read from"
-            f" the {source}; give it a default or a supported type"
+            f" the {source}; "
+            + (
+                "use a supported type"
+                if marker is not None
+                else "give it a default or a supported type"
+            )
         ) from None
     return ParamSpec(
         param.name,

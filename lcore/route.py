@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import typing
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,22 @@ if TYPE_CHECKING:
     from .routing import ParsedRule
 
 __all__ = ["Route", "RouteReset", "path_shift", "run_coroutine", "yieldroutes"]
+
+
+def _unresolved_parameter(callback: Callable[..., Any]) -> str:
+    """The first parameter (or ``return``) whose annotation names nothing that exists."""
+    func = inspect.unwrap(callback)
+    namespace = getattr(func, "__globals__", {})
+    for name, annotation in getattr(func, "__annotations__", {}).items():
+
+        def probe() -> None: ...
+
+        probe.__annotations__ = {name: annotation}
+        try:
+            typing.get_type_hints(probe, globalns=namespace, include_extras=True)
+        except NameError:
+            return str(name)
+    return "?"
 
 
 def _sync_callback(callback: Callable[..., Any]) -> Callable[..., Any]:
@@ -97,8 +114,24 @@ class Route:
             TypeError: A parameter type lcore cannot read, without a default.
         """
         if self._spec is None:
-            self._spec = analyze_handler(self.callback, self.path_types)
+            try:
+                self._spec = analyze_handler(self.callback, self.path_types)
+            except NameError as exc:
+                raise NameError(
+                    f"{self._where()}: cannot resolve the annotation of parameter"
+                    f" {_unresolved_parameter(self.callback)!r} ({exc}); define the name at"
+                    " module level, before the first request"
+                ) from exc
+            except TypeError as exc:
+                raise TypeError(f"{self._where()}: {exc}") from exc
         return self._spec
+
+    def _where(self) -> str:
+        """The handler and its route, for error messages."""
+        func = inspect.unwrap(self.callback)
+        name = getattr(func, "__qualname__", None) or repr(func)
+        module = getattr(func, "__module__", None)
+        return f"handler {module + '.' if module else ''}{name} ({self.method} {self.rule})"
 
     def analyze(self) -> None:
         """Analyse the handler now; a forward reference that cannot be resolved yet is

@@ -1116,3 +1116,46 @@ def test_a_pattern_matches_the_whole_value_as_the_document_says() -> None:
     assert client.post("/digits", json="\u0661\u0662").status_code == 422
     schema = app.openapi()["paths"]["/code"]["get"]["parameters"][0]["schema"]
     assert schema["pattern"] == r"^[A-Z]{3}$"
+
+
+def test_an_unreadable_annotation_names_the_handler_and_the_route() -> None:
+    app = Lcore()
+    with pytest.raises(TypeError) as caught:
+
+        @app.get("/area")
+        def area(size: complex) -> str:
+            return str(size)
+
+    message = str(caught.value)
+    assert "area" in message and "(GET /area)" in message and "'size'" in message
+    # A parameter marked to be read must be readable, default or not.
+    with pytest.raises(TypeError, match=r"\(GET /marked\).*'size'.*use a supported type"):
+
+        @app.get("/marked")
+        def marked(size: Annotated[complex, Query()] = 1j) -> str:
+            return str(size)
+
+    # An unmarked one with a default stays the handler's own (a plugin may pass it).
+    @app.get("/kept")
+    def kept(size: complex = 1j) -> str:
+        return str(size)
+
+    assert TestClient(app).get("/kept?size=2").text == "1j"
+
+
+def test_a_forward_reference_is_resolved_at_the_first_request_or_named(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    namespace: dict[str, Any] = {}
+    exec(  # a handler whose module defines its parameter's type only later
+        "def show(n: 'Later') -> str:\n    return repr(n)\n",
+        namespace,
+    )
+    app = Lcore()
+    app.route("/show", callback=namespace["show"])  # registration defers the name
+    client = TestClient(app)
+    failed = client.get("/show?n=3")
+    assert failed.status_code == 500
+    assert "(GET /show): cannot resolve the annotation of parameter 'n'" in caplog.text
+    namespace["Later"] = int
+    assert client.get("/show?n=3").text == "3"
