@@ -328,7 +328,21 @@ class Lcore:
         context = context_var.get()
         script = context.request.script_name if context is not None else "/"
         location = self.router.build(routename, **kargs)
-        return script.rstrip("/") + "/" + location.lstrip("/")
+        return script.rstrip("/") + self._mount_prefix(context) + "/" + location.lstrip("/")
+
+    def _mount_prefix(self, context: RequestContext | None) -> str:
+        """Where this app is mounted for the current request: the prefixes of the mounts
+        between the app that routed it and this one; ``""`` when it did not route through
+        this app."""
+        route = context.route if context is not None else None
+        prefix = ""
+        while route is not None and route.app is not self:
+            if route.mount_prefix:
+                prefix += (
+                    "/" + route.mount_prefix.strip("/") if route.mount_prefix.strip("/") else ""
+                )
+            route = route.mounted_from
+        return prefix if route is not None else ""
 
     def match(self, environ: WSGIEnviron) -> tuple[Route, dict[str, Any]]:
         """Find the route for an environ.
@@ -768,11 +782,11 @@ class Lcore:
         always for 422 validation errors) or an HTML page; tracebacks only in debug."""
         code = error.status_code
         message = error.body if isinstance(error.body, str) else ""
-        if self._json_errors or (code == 422 and error.detail):
+        context = context_var.get()
+        if self._errors_as_json(context) or (code == 422 and error.detail):
             error.body = self._error_json(code, message, error.detail, error.traceback)
             error.content_type = "application/json"
         else:
-            context = context_var.get()
             url = context.request.environ.get("PATH_INFO", "/") if context else "/"
             error.body = render_error_html(
                 error.status_line,
@@ -782,6 +796,14 @@ class Lcore:
             )
             error.content_type = _DEFAULT_CT
         return error
+
+    def _errors_as_json(self, context: RequestContext | None) -> bool:
+        """Whether error bodies are JSON: the ``error.format`` of the app whose route
+        answers (a mounted sub-app's own), else this app's."""
+        route = context.route if context is not None else None
+        while route is not None and route.mounted_from is not None:
+            route = route.mounted_from
+        return (route.app if route is not None else self)._json_errors
 
     def _error_json(
         self, code: int, message: str, detail: list[ErrorDetail] | None, traceback: str | None
@@ -1116,6 +1138,8 @@ class Lcore:
             while route is not None:
                 if code in route.app.error_handler:
                     return None
+                if route.mounted_from is None and route.app._json_errors != self._json_errors:
+                    return None  # the sub-app's error.format: the general finish reads it
                 route = route.mounted_from
         environ = context.request.environ
         url = environ.get("PATH_INFO", "/")

@@ -267,6 +267,17 @@ def _mounted_handler(inner_route: Route) -> NextHandler:
     hooks = sub.hooks
 
     def mounted(context: RequestContext) -> Any:
+        # The sub-app's own configuration holds for its routes: request.app (and with it
+        # request.limits, request.app.config) is the sub-app while its pipeline runs.
+        request = context.request
+        outer_app = request.app
+        request.app = sub
+        try:
+            return run(context)
+        finally:
+            request.app = outer_app
+
+    def run(context: RequestContext) -> Any:
         for hook in hooks["on_request_start"]:
             hook()
         for hook in hooks["before_request"]:

@@ -345,3 +345,72 @@ def test_route_call_compiles_on_first_direct_use(app: Lcore) -> None:
     assert route.call() == "[c]"
     assert route.call() == "[c]"
     assert plugin.applied == ["/c"]
+
+
+def test_a_mounted_sub_app_keeps_its_own_configuration() -> None:
+    from lcore import TestClient, abort, request
+
+    parent, sub = Lcore(), Lcore()
+    sub.config["error.format"] = "json"
+    sub.config["request.max_body"] = 10
+
+    @sub.post("/echo")
+    def sub_echo() -> str:
+        return str(len(request.json))
+
+    @sub.get("/gone")
+    def sub_gone() -> str:
+        abort(410, "gone for good")
+
+    @sub.get("/config")
+    def sub_config() -> str:
+        return str(request.app.config["request.max_body"])
+
+    @parent.post("/echo")
+    def parent_echo() -> str:
+        return str(len(request.json))
+
+    @parent.get("/gone")
+    def parent_gone() -> str:
+        abort(410, "gone for good")
+
+    parent.mount("/shop", sub)
+    client = TestClient(parent)
+    big = list(range(20))
+    assert client.post("/echo", json=big).text == "20"  # the parent's limit
+    refused = client.post("/shop/echo", json=big)  # the sub-app's request.max_body
+    assert refused.status_code == 413 and refused.json["status"] == 413
+    assert client.get("/shop/config").text == "10"
+    sub_error = client.get("/shop/gone")  # the sub-app's error.format
+    assert sub_error.headers["Content-Type"] == "application/json"
+    assert sub_error.json == {"error": "Gone", "status": 410, "message": "gone for good"}
+    assert client.get("/gone").headers["Content-Type"].startswith("text/html")
+    # Tested alone, the sub-app behaves the same.
+    assert TestClient(sub).post("/echo", json=big).status_code == 413
+
+
+def test_get_url_of_a_mounted_app_includes_its_prefix_during_its_requests() -> None:
+    from lcore import TestClient
+
+    parent, shop, books = Lcore(), Lcore(), Lcore()
+
+    @books.get("/<id:int>", name="book")
+    def book(id: int) -> str:
+        return books.get_url("book", id=id + 1) + " " + shop.get_url("home")
+
+    @shop.get("/", name="home")
+    def home() -> str:
+        return shop.get_url("home")
+
+    shop.mount("/books", books)
+    parent.mount("/shop", shop)
+
+    @parent.get("/elsewhere")
+    def elsewhere() -> str:
+        return shop.get_url("home")  # not routed through the shop: no prefix to add
+
+    client = TestClient(parent)
+    assert client.get("/shop/").text == "/shop/"
+    assert client.get("/shop/books/1").text == "/shop/books/2 /shop/"
+    assert client.get("/elsewhere").text == "/"
+    assert TestClient(books).get("/1").text == "/2 /"
