@@ -25,6 +25,7 @@ from .defaults import (
     error,
     get,
     hook,
+    inject,
     install,
     make_default_app_wrapper,
     mount,
@@ -36,6 +37,7 @@ from .defaults import (
     url,
     use,
 )
+from .di import DependencyContainer
 from .errors import (
     HTTP_CODES,
     ClientError,
@@ -104,6 +106,7 @@ __all__ = [
     "ConfigDict",
     "ConfigError",
     "Cookie",
+    "DependencyContainer",
     "FileCheckerThread",
     "FormsDict",
     "HTTPError",
@@ -159,6 +162,7 @@ __all__ = [
     "html_escape",
     "html_quote",
     "http_date",
+    "inject",
     "install",
     "json_dumps",
     "json_loads",

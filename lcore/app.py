@@ -19,6 +19,7 @@ from ._wsgi import StartResponse, WSGIApp, WSGIEnviron
 from .bodies import StreamedBody, call_wsgi, close_body, result_chunks
 from .config import LCORE_KEYS, ConfigDict
 from .context import RequestContext, context_var
+from .di import DependencyContainer
 from .errors import (
     HTTP_CODES,
     ClientError,
@@ -51,6 +52,7 @@ _MAX_CACHED_URL = 512
 
 H = TypeVar("H", bound=Callable[..., Any])
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def _logger() -> logging.Logger:
@@ -97,6 +99,8 @@ class Lcore:
         self._pre: NextHandler | None = None
         self.hooks: HookRegistry = HookRegistry()
         self.error_handler: dict[int, Callable[[HTTPError], Any]] = {}
+        #: Dependencies registered with :meth:`inject`, reachable as ``ctx.<name>``.
+        self.dependencies: DependencyContainer = DependencyContainer()
         self.limits: Limits = Limits()
         self.trusted_proxies: TrustedProxies = TrustedProxies()
         self.debug: bool = False
@@ -355,6 +359,23 @@ class Lcore:
             return self.router.lookup(request.method, request.path)
         except MatchFailure as failure:
             raise _match_error(failure) from None
+
+    # -- dependencies -------------------------------------------------------------------
+
+    def inject(
+        self, name: str, factory: Callable[[], T], lifetime: str = "singleton"
+    ) -> Callable[[], T]:
+        """Register a dependency: ``ctx.<name>`` is then ``factory()``'s value, made once
+        per app (``"singleton"``, on first use, thread-safe), once per request
+        (``"scoped"``, closed at its end) or on every access (``"transient"``).
+
+        Returns:
+            ``factory``.
+
+        Raises:
+            ValueError: An unknown lifetime, or a name ``ctx`` already uses.
+        """
+        return self.dependencies.register(name, factory, lifetime)
 
     # -- composition --------------------------------------------------------------------
 

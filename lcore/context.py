@@ -105,6 +105,11 @@ class RequestContext:
             value = lazy.pop(name)()
             self.__dict__[name] = value
             return value
+        # Injected dependencies (app.inject): the app whose route answers first (a mounted
+        # sub-app's own), then the app the request came in through.
+        for app in (self.request.app, self.app):
+            if app is not None and name in app.dependencies:
+                return app.dependencies.resolve(name, self)
         raise AttributeError(f"request context has no attribute {name!r}")
 
     def close(self) -> None:

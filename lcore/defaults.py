@@ -19,6 +19,7 @@ __all__ = [
     "error",
     "get",
     "hook",
+    "inject",
     "install",
     "make_default_app_wrapper",
     "mount",
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 H = TypeVar("H", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 class AppStack(list[Lcore]):
@@ -112,6 +114,11 @@ def error(code: int = 500) -> Callable[[H], H]:
 def hook(name: str) -> Callable[[H], H]:
     """``default_app().hook(name)``."""
     return default_app().hook(name)
+
+
+def inject(name: str, factory: Callable[[], T], lifetime: str = "singleton") -> Callable[[], T]:
+    """``default_app().inject(...)``."""
+    return default_app().inject(name, factory, lifetime)
 
 
 def mount(prefix: str, app: Lcore | WSGIApp, **options: Any) -> None:

@@ -224,6 +224,7 @@ DELEGATION: dict[str, tuple[str, tuple[Any, ...], dict[str, Any]]] = {
     "error": ("error", (418,), {}),
     "hook": ("hook", ("before_request",), {}),
     "mount": ("mount", ("/m", ANY), {"option": 1}),
+    "inject": ("inject", ("db", ANY, "scoped"), {}),
     "install": ("install", (ANY,), {}),
     "uninstall": ("uninstall", ("json",), {}),
     "use": ("use", (ANY, "/r", 3), {}),

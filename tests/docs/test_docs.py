@@ -157,7 +157,15 @@ MISSING_FEATURES: dict[str, Callable[[], bool]] = {
     "session": _missing("middleware.session", "SessionMiddleware"),
     "rate limit": _missing("", "rate_limit"),
     "built-in middleware": _missing("middleware.cors", "CORSMiddleware"),
+    "typed injection": lambda: not any(_has(n) for n in ("Inject", "Depends")),
+    "security schemes": lambda: not any(_has(n) for n in ("SecurityScheme", "HTTPBearer")),
 }
+
+
+def _has(name: str) -> bool:
+    import lcore
+
+    return hasattr(lcore, name)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=_page_id)
