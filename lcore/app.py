@@ -932,17 +932,10 @@ class Lcore:
         response = context.response
         hooks_ran = False
         try:
-            if not result:
-                body = b""  # NOTE: as result_chunks: an empty str is never encoded
-            elif isinstance(result, str):
-                content_type = response._content_type
-                body = result.encode(
-                    _charset_of(
-                        response.default_content_type if content_type is None else content_type
-                    )
-                )
-            else:
-                body = result
+            content_type = response._content_type
+            body = _text_body(
+                result, response.default_content_type if content_type is None else content_type
+            )
             flat = response._flat
             if flat is None:
                 response._flat = {"Content-Length": str(len(body))}
@@ -980,12 +973,7 @@ class Lcore:
             return response._status_line, headers, []
         # A hook changed what the list holds: headerlist builds it as usual.
         headers = response.headerlist
-        if (
-            not body
-            or code in _NO_BODY_STATUS
-            or code < 200
-            or context.request.environ.get("REQUEST_METHOD") == "HEAD"
-        ):
+        if not body or _bodiless(context, code):
             return response._status_line, headers, []
         return response._status_line, headers, [body]
 
@@ -1003,15 +991,9 @@ class Lcore:
             # The storage itself: its names are stored Title-Case, its values checked.
             data = response.headers._data
             content_type = data.get("Content-Type")
-            if not result:
-                body = b""  # NOTE: as result_chunks: an empty str is never encoded
-            elif isinstance(result, str):
-                charset = _charset_of(
-                    content_type[-1] if content_type else response.default_content_type
-                )
-                body = result.encode(charset)
-            else:
-                body = result
+            body = _text_body(
+                result, content_type[-1] if content_type else response.default_content_type
+            )
             # NOTE: as result_chunks: a handler's Content-Length stays on an empty body.
             if body or "Content-Length" not in data:
                 data["Content-Length"] = [str(len(body))]
@@ -1032,12 +1014,7 @@ class Lcore:
             for name, values in data.items():
                 for value in values:
                     headers.append((name, value))
-        if (
-            not body
-            or code in _NO_BODY_STATUS
-            or code < 200
-            or context.request.environ.get("REQUEST_METHOD") == "HEAD"
-        ):
+        if not body or _bodiless(context, code):
             return response._status_line, headers, []
         return response._status_line, headers, [body]
 
@@ -1079,11 +1056,7 @@ class Lcore:
             chunks = [response.body]
         code = response.status_code
         headers = response.headerlist
-        if (
-            code in _NO_BODY_STATUS
-            or code < 200
-            or context.request.environ.get("REQUEST_METHOD") == "HEAD"
-        ):
+        if _bodiless(context, code):
             close_body(chunks)
             chunks = []
         return response.status_line, headers, chunks
@@ -1111,17 +1084,8 @@ class Lcore:
         The answer is the general finish's, byte for byte.
         """
         # PERF: no HTTPResponse.apply, result_chunks or headerlist for lcore's own error
-        # pages (bench: 404, 405, abort(403)); _untouched's checks inline.
-        response = context.response
-        if (
-            self._h_build
-            or self._h_after
-            or self._h_send
-            or response._headers is not None
-            or response._flat is not None
-            or response._cookies
-            or response._content_type is not None
-        ):
+        # pages (bench: 404, 405, abort(403)).
+        if not self._untouched(context):
             return None
         return self._default_error(context, error)
 
@@ -1207,19 +1171,8 @@ class Lcore:
 
         The answer is the general finish's, byte for byte; ``result`` is not changed.
         """
-        # PERF: no HTTPResponse.apply onto the response, no result_chunks; _untouched's
-        # checks inline (bench: redirect).
-        response = context.response
-        if (
-            self._h_build
-            or self._h_after
-            or self._h_send
-            or response._headers is not None
-            or response._flat is not None
-            or response._cookies
-            or response._content_type is not None
-            or result._cookies
-        ):
+        # PERF: no HTTPResponse.apply onto the response, no result_chunks (bench: redirect).
+        if result._cookies or not self._untouched(context):
             return None
         code = result._status_code
         if code < 200 or code in _NO_BODY_STATUS:
@@ -1271,6 +1224,28 @@ class Lcore:
         """Whether dict/list/dataclass results become JSON (JSON plugin on, ``json.enable``)."""
         installed = any(getattr(p, "name", None) == "json" for p in self.plugins)
         return installed and bool(self.config.get("json.enable", True))
+
+
+def _text_body(result: str | bytes, content_type: str) -> bytes:
+    """A str or bytes result as the body, a str in ``content_type``'s charset.
+
+    Raises:
+        LookupError, UnicodeError: The charset is unknown or cannot encode the text.
+    """
+    if not result:
+        return b""  # NOTE: as result_chunks: an empty str is never encoded
+    if isinstance(result, str):
+        return result.encode(_charset_of(content_type))
+    return result
+
+
+def _bodiless(context: RequestContext, code: int) -> bool:
+    """Whether the answer goes without a body: a 1xx, 204 or 304 status, or a HEAD."""
+    return (
+        code in _NO_BODY_STATUS
+        or code < 200
+        or context.request.environ.get("REQUEST_METHOD") == "HEAD"
+    )
 
 
 def _same_text(text: str) -> str:

@@ -281,18 +281,11 @@ def _constrained(convert: Converter, rules: Constraints) -> Converter:
     # NOTE: the pattern is read as the JSON Schema the document publishes reads it.
     pattern = compile_pattern(rules.pattern) if rules.pattern is not None else None
 
+    if rules.ge is not None or rules.gt is not None or rules.le is not None or rules.lt is not None:
+        convert = _bounded(convert, rules)  # the bounds first, as one test each
+
     def check(value: Any) -> Any:
         result: object = convert(value)
-        number = _number_of(result)
-        if number is not None:
-            if rules.ge is not None and number < rules.ge:
-                raise Invalid.one(f"must be >= {rules.ge}", "greater_than_equal")
-            if rules.gt is not None and number <= rules.gt:
-                raise Invalid.one(f"must be > {rules.gt}", "greater_than")
-            if rules.le is not None and number > rules.le:
-                raise Invalid.one(f"must be <= {rules.le}", "less_than_equal")
-            if rules.lt is not None and number >= rules.lt:
-                raise Invalid.one(f"must be < {rules.lt}", "less_than")
         size = _length_of(result)
         if size is not None:
             if rules.min_length is not None and size < rules.min_length:
