@@ -14,6 +14,18 @@ if TYPE_CHECKING:
     from .testing import TestClient, TestResponse
 
 from .app import Lcore, Route, RouteReset, yieldroutes
+from .auth import (
+    APIKeyCookie,
+    APIKeyHeader,
+    APIKeyQuery,
+    BasicCredentials,
+    HTTPBasic,
+    HTTPBearer,
+    OAuth2ClientCredentials,
+    OAuth2PasswordBearer,
+    SecurityScheme,
+    auth_basic,
+)
 from .config import ConfigDict, load_dotenv
 from .datastructures import FormsDict, HeaderDict, MultiDict, WSGIHeaderDict
 from .defaults import (
@@ -63,7 +75,7 @@ from .http import (
 from .jsonutil import json_dumps, json_loads
 from .limits import Limits
 from .middleware.base import Middleware, MiddlewareHook, MiddlewarePipeline
-from .params import Body, Cookie, Header, Param, Path, Query
+from .params import Body, Cookie, Depends, Header, Inject, Param, Path, Query, Security
 from .plugins import JSONPlugin, Plugin
 from .request import BaseRequest, Request
 from .response import BaseResponse, HTTPError, HTTPResponse, Response, abort
@@ -97,22 +109,30 @@ __license__ = "MIT"
 
 __all__ = [
     "HTTP_CODES",
+    "APIKeyCookie",
+    "APIKeyHeader",
+    "APIKeyQuery",
     "AppStack",
     "AsyncReloader",
     "BaseRequest",
     "BaseResponse",
+    "BasicCredentials",
     "Body",
     "ClientError",
     "ConfigDict",
     "ConfigError",
     "Cookie",
     "DependencyContainer",
+    "Depends",
     "FileCheckerThread",
     "FormsDict",
+    "HTTPBasic",
+    "HTTPBearer",
     "HTTPError",
     "HTTPResponse",
     "Header",
     "HeaderDict",
+    "Inject",
     "JSONPlugin",
     "Lcore",
     "LcoreException",
@@ -125,6 +145,8 @@ __all__ = [
     "MiddlewarePipeline",
     "MultiDict",
     "MultipartError",
+    "OAuth2ClientCredentials",
+    "OAuth2PasswordBearer",
     "Param",
     "Path",
     "Plugin",
@@ -140,6 +162,8 @@ __all__ = [
     "RouteSyntaxError",
     "Router",
     "RouterUnknownModeError",
+    "Security",
+    "SecurityScheme",
     "TemplateError",
     "TestClient",
     "TestResponse",
@@ -149,6 +173,7 @@ __all__ = [
     "abort",
     "app",
     "apps",
+    "auth_basic",
     "cookie_decode",
     "cookie_encode",
     "cookie_is_encoded",

@@ -7,6 +7,7 @@ exception ends in one funnel (:meth:`Lcore._handle_exception`), so nothing escap
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
 import sys
@@ -41,6 +42,7 @@ from .routing import MatchFailure, Router
 if TYPE_CHECKING:
     import logging
 
+    from .auth import SecurityScheme
     from .routing import FilterFactory
 
 __all__ = ["Lcore", "Route", "RouteReset", "path_shift", "yieldroutes"]
@@ -101,6 +103,9 @@ class Lcore:
         self.error_handler: dict[int, Callable[[HTTPError], Any]] = {}
         #: Dependencies registered with :meth:`inject`, reachable as ``ctx.<name>``.
         self.dependencies: DependencyContainer = DependencyContainer()
+        #: ``Depends`` targets swapped for others (tests): ``{current_user: fake_user}``.
+        #: Read on every request, so a change holds at once.
+        self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self.limits: Limits = Limits()
         self.trusted_proxies: TrustedProxies = TrustedProxies()
         self.debug: bool = False
@@ -116,6 +121,10 @@ class Lcore:
         self._json_results = False
         #: Security schemes for the OpenAPI document (see :meth:`add_security_scheme`).
         self.security_schemes: dict[str, dict[str, Any]] = {}
+        #: The apps this one is mounted in (their security schemes can be named here).
+        self.mounted_in: list[Lcore] = []
+        #: The schemes that check them, by the same names.
+        self.security_checks: dict[str, SecurityScheme[Any, Any]] = {}
         #: Security requirements of every operation that sets none of its own.
         self.default_security: list[dict[str, list[str]]] = []
         self._openapi: dict[str, Any] | None = None
@@ -245,6 +254,10 @@ class Lcore:
                     UserWarning,
                     stacklevel=3,
                 )
+            with contextlib.suppress(AttributeError, TypeError):
+                # NOTE: lets a decorator applied afterwards (auth_basic) see that wrapping
+                # the function now would leave the registered route unguarded.
+                setattr(func, "__lcore_route__", True)  # noqa: B010 - not a known attribute
             return func
 
         return decorator(callback) if callback is not None else decorator
@@ -412,6 +425,9 @@ class Lcore:
             route.mount_prefix = prefix
             self.add_route(route)
         app.config["_mount.prefix"] = prefix
+        if self not in app.mounted_in:
+            app.mounted_in.append(self)
+            app.reset()  # its routes may name this app's security schemes
         for hook in self.hooks["on_module_mount"]:
             hook(prefix, app)
 
@@ -546,28 +562,44 @@ class Lcore:
         self.config["docs.enabled"] = True
         register_docs(self, path)
 
-    def add_security_scheme(self, name: str, scheme: dict[str, Any], default: bool = False) -> None:
-        """Declare a security scheme (``components.securitySchemes``) for the document.
+    def add_security_scheme(
+        self, name: str, scheme: SecurityScheme[Any, Any] | dict[str, Any], default: bool = False
+    ) -> None:
+        """Declare a security scheme: routes that require it are checked, and documented
+        with it (``components.securitySchemes``) and their 401.
 
         Routes name it with the ``security`` option (``security=["bearerAuth"]``);
-        ``default=True`` applies it to every route that has no ``security`` option. The
-        scheme is only documented: checking credentials is the app's job.
+        ``default=True`` requires it for every route that has no ``security`` option
+        (``security=[]`` makes one public) and does not check credentials itself.
 
         Args:
-            name: The scheme's name, e.g. ``"bearerAuth"``.
-            scheme: An OpenAPI security scheme object; see ``lcore.openapi.http_bearer``,
-                ``http_basic`` and ``api_key``.
+            name: The scheme's name, e.g. ``"bearerAuth"`` (a scheme object takes it as its
+                ``scheme_name``).
+            scheme: An lcore scheme (``HTTPBearer(verify=...)``, ``APIKeyHeader(...)``...),
+                or an OpenAPI security scheme object (``lcore.openapi.http_bearer()``...),
+                which is checked for the presence of a credential only.
             default: Require it for every route by default.
 
         Raises:
-            ValueError: A name OpenAPI does not allow, or a scheme without a known type.
+            ValueError: A name OpenAPI does not allow, a scheme without a known type, or
+                one lcore cannot check (``mutualTLS``).
         """
+        from .auth import scheme_from_description
         from .openapi import check_security_scheme
 
-        self.security_schemes[name] = check_security_scheme(name, scheme)
+        if not isinstance(scheme, dict):
+            described = check_security_scheme(name, scheme.openapi())
+            check = scheme
+        else:
+            described = check_security_scheme(name, scheme)
+            check = scheme_from_description(name, scheme)
+        self.security_schemes[name] = described
+        check.scheme_name = name
+        self.security_checks[name] = check
         if default and {name: []} not in self.default_security:
             self.default_security.append({name: []})
         self._openapi = None
+        self.reset()  # the guards compiled into route chains change
 
     def _docs_changed(self) -> None:
         """Forget the cached document; register the docs routes when ``docs.enabled`` is

@@ -253,7 +253,15 @@ def install_docs_ui(
     rules = ((path, docs_ui_page), (path + "/static/<file:path>", docs_ui_file))
     for rule, callback in rules:
         if rule not in taken:
-            app.route(rule, "GET", callback, skip=True, include_in_schema=False, lcore_docs=True)
+            app.route(
+                rule,
+                "GET",
+                callback,
+                skip=True,
+                include_in_schema=False,
+                lcore_docs=True,
+                security=[],  # public under an app-wide default scheme: docs.enabled decides
+            )
 
 
 # -- the /docs endpoints ------------------------------------------------------------------
@@ -305,7 +313,15 @@ def register_docs(app: Lcore, path: str, explicit: bool = True) -> None:
 
     if json_rule not in ours:
         app.add_route(
-            Route(app, json_rule, "GET", openapi_json, include_in_schema=False, lcore_docs=True)
+            Route(
+                app,
+                json_rule,
+                "GET",
+                openapi_json,
+                include_in_schema=False,
+                lcore_docs=True,
+                security=[],  # as the page: docs.enabled decides who sees it
+            )
         )
     # The API browser: GET {path} and its files at GET {path}/static/<file>.
     install_docs_ui(app, path, visible=visible)

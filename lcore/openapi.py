@@ -10,9 +10,9 @@ from __future__ import annotations
 import copy
 import inspect
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .errors import HTTP_CODES
 from .params import HandlerSpec, ParamSpec
@@ -236,6 +236,11 @@ class _DocumentBuilder:
                 operation.body.setdefault("responses", {}).setdefault(
                     "401", self._error_response(401)
                 )
+            if any(scopes for requirement in required for scopes in requirement.values()):
+                # A principal without a required scope gets a 403.
+                operation.body.setdefault("responses", {}).setdefault(
+                    "403", self._error_response(403)
+                )
             fields = dict(operation.body)
             operation.body.clear()  # in place: the path item holds this dict
             operation.body.update((k, fields[k]) for k in _OPERATION_ORDER if k in fields)
@@ -309,9 +314,9 @@ class _DocumentBuilder:
             self._describe(body, route, None, wildcards, unresolved=exc)
         if options.get("deprecated"):
             body["deprecated"] = True
-        security = options.get("security")
+        security = self._security(route, origin)
         if security is not None:
-            body["security"] = _security_requirements(security)
+            body["security"] = security
         name = getattr(inspect.unwrap(origin.callback), "__name__", "") or "operation"
         explicit = options.get("operation_id")
         return _Operation(
@@ -349,7 +354,7 @@ class _DocumentBuilder:
             body["summary"] = summary
         if description:
             body["description"] = description
-        params = spec.params if spec is not None else []
+        params = spec.all_params() if spec is not None else []
         parameters = [self._path_parameter(w, params) for w in wildcards]
         parameters.extend(
             self._parameter(p) for p in params if p.source in ("query", "header", "cookie")
@@ -437,7 +442,7 @@ class _DocumentBuilder:
                     }
                 },
             }
-        if spec is not None and any(param.source == "body" for param in spec.params):
+        if spec is not None and any(param.source == "body" for param in spec.all_params()):
             # A route that reads a JSON body can refuse it before validation: malformed or
             # too deep (400), over request.max_body (413), not JSON at all (415).
             self.uses_errors = True
@@ -496,6 +501,55 @@ class _DocumentBuilder:
         response["content"] = {"application/json": {"schema": schema}}
         return response
 
+    def _security(self, route: Route, origin: Route) -> list[dict[str, list[str]]] | None:
+        """The operation's ``security``, from what guards the route (``auth``): its option
+        or an app default, and the schemes its handler depends on; ``None`` where the
+        document's own default holds."""
+        from .auth import Resolved, SecurityScheme, requirement_objects, route_requirements
+
+        try:
+            alternatives = route_requirements(route)
+        except ValueError as exc:
+            raise ValueError(f"route {route.method} {route.rule}: {exc}") from None
+        own: list[tuple[SecurityScheme[Any, Any], tuple[str, ...]]] = [
+            (scheme, ()) for scheme in getattr(origin.callback, "__lcore_security__", None) or ()
+        ]
+        try:
+            dependencies = origin.spec.all_dependencies()
+        except (NameError, TypeError):
+            dependencies = []
+        for dep in dependencies:
+            target: object = dep.target
+            if isinstance(target, SecurityScheme):
+                scheme: SecurityScheme[Any, Any] = target  # pyright: ignore[reportUnknownVariableType]
+                own.append((scheme, dep.scopes))
+        for scheme, _ in [*own, *(pair for alt in alternatives or () for pair in alt)]:
+            self._add_scheme(route, scheme)
+        if alternatives is None:
+            if not own:
+                return None
+            alternatives = [cast("Resolved", [])]
+        elif (
+            not own
+            and route.config.get("security") is None
+            and self.app.default_security
+            and route_requirements_source(route) is self.app
+        ):
+            return None  # the document's top-level default says it
+        return requirement_objects([[*alt, *own] for alt in alternatives])
+
+    def _add_scheme(self, route: Route, scheme: Any) -> None:
+        name: str = scheme.scheme_name
+        described: dict[str, Any] = scheme.openapi()
+        known = self.schemes.get(name)
+        if known is None:
+            self.schemes[name] = check_security_scheme(name, described)
+        elif known != described:
+            raise ValueError(
+                f"route {route.method} {route.rule}: two different security schemes are"
+                f" named {name!r}; give one of them another scheme_name"
+            )
+
     def _check_security(self, operation: _Operation) -> None:
         requirements: list[dict[str, Any]] = operation.body.get("security", [])
         for requirement in requirements:
@@ -508,12 +562,19 @@ class _DocumentBuilder:
                     )
 
 
+def route_requirements_source(route: Route) -> Lcore | None:
+    """The app whose default security guards ``route`` (the innermost with one)."""
+    from .auth import apps_of
+
+    return next((app for app in apps_of(route) if app.default_security), None)
+
+
 def _validates_input(spec: HandlerSpec) -> bool:
     """Whether the route's binder checks anything (so it can answer 422): any parameter
     but a wildcard passed on as the router produced it. Mirrors ``compile_binder``."""
     return any(
         param.source != "path" or param.needs_path_conversion(spec.path_types.get(param.name, str))
-        for param in spec.params
+        for param in spec.all_params()
     )
 
 
@@ -568,24 +629,6 @@ def _tags_of(route: Route) -> list[str]:
         origin = origin.mounted_from
     segments = [s for s in prefix.split("/") if s and "<" not in s]
     return segments[-1:]
-
-
-def _security_requirements(security: object) -> list[dict[str, Any]]:
-    """The ``security`` option: scheme names (``["bearerAuth"]``, any one of them will do),
-    the OpenAPI list of requirement objects, or ``[]`` for a public route."""
-    if isinstance(security, str):
-        return [{security: []}]
-    requirements: list[dict[str, Any]] = []
-    for item in security if isinstance(security, Iterable) else [security]:  # pyright: ignore[reportUnknownVariableType]
-        if isinstance(item, str):
-            requirements.append({item: []})
-        elif isinstance(item, Mapping):
-            requirements.append({str(k): list(v) for k, v in item.items()})  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
-        else:
-            raise ValueError(
-                f"route option security must list scheme names or requirement objects, not {item!r}"
-            )
-    return requirements
 
 
 def _is_json_result(tp: Any) -> bool:

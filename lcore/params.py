@@ -10,11 +10,15 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from .concurrency import run_coroutine
+from .context import RequestContext, context_var
 from .errors import ClientError, ErrorDetail
 from .http import parse_options_header
+from .request import Request
+from .response import Response
 from .typeinfo import (
     NO_CONSTRAINTS,
     Constraints,
@@ -30,18 +34,21 @@ from .typeinfo import (
 
 if TYPE_CHECKING:
     from .converters import Converter
-    from .request import Request
 
 __all__ = [
     "Binder",
     "Body",
     "Cookie",
+    "DependencySpec",
+    "Depends",
     "HandlerSpec",
     "Header",
+    "Inject",
     "Param",
     "ParamSpec",
     "Path",
     "Query",
+    "Security",
     "Source",
     "analyze_handler",
     "compile_binder",
@@ -91,6 +98,87 @@ class Body(Param):
     def __init__(self, *, embed: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.embed: bool = embed
+
+
+class Depends:
+    """A parameter whose value another callable computes: ``user: Annotated[User,
+    Depends(current_user)]``.
+
+    The dependency is analysed like a handler when the route is registered: its own typed
+    parameters (query, header, cookie, body, URL wildcards, other dependencies, a
+    ``Request``) are read from the request and appear in the route's OpenAPI operation.
+    It runs before the handler, once per request however many parameters ask for it
+    (unless ``use_cache=False``); a generator dependency is resumed when the request ends,
+    so the code after its ``yield`` cleans up. ``app.dependency_overrides[dep] = fake``
+    swaps it for tests.
+
+    Args:
+        dependency: A function, a class (its ``__init__`` parameters are read), or a
+            callable object such as a security scheme (``lcore.HTTPBearer``).
+        use_cache: Share one value per request between every parameter that asks for
+            this dependency.
+    """
+
+    __slots__ = ("dependency", "use_cache")
+
+    def __init__(self, dependency: Callable[..., Any], *, use_cache: bool = True) -> None:
+        if not callable(dependency):
+            raise TypeError(f"Depends() takes a callable, not {dependency!r}")
+        self.dependency: Callable[..., Any] = dependency
+        self.use_cache: bool = use_cache
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({_callable_name(self.dependency)})"
+
+
+class Security(Depends):
+    """A :class:`Depends` on a security scheme that also requires OAuth2-style scopes:
+    ``user: Annotated[User, Security(oauth2, scopes=["books:write"])]``. A principal
+    without every scope gets a 403.
+
+    Args:
+        dependency: The security scheme (``lcore.OAuth2PasswordBearer`` and friends).
+        scopes: The scopes the route needs; listed in the operation's ``security``.
+        use_cache: As for :class:`Depends`.
+    """
+
+    __slots__ = ("scopes",)
+
+    def __init__(
+        self,
+        dependency: Callable[..., Any],
+        *,
+        scopes: Sequence[str] = (),
+        use_cache: bool = True,
+    ) -> None:
+        super().__init__(dependency, use_cache=use_cache)
+        if isinstance(scopes, str):
+            scopes = [scopes]
+        self.scopes: tuple[str, ...] = tuple(scopes)
+
+
+class Inject:
+    """A parameter served by the app's dependency container (``app.inject``):
+    ``db: Annotated[Database, Inject()]`` reads ``db``, ``Inject("database")`` another
+    name. Its lifetime (singleton, scoped, transient) is the registered one, and
+    ``app.dependencies.override(name, factory)`` swaps it for tests.
+
+    Args:
+        name: The registered name; the parameter's name when omitted.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name: str | None = name
+
+    def __repr__(self) -> str:
+        return f"Inject({self.name!r})" if self.name else "Inject()"
+
+
+def _callable_name(func: object) -> str:
+    name = getattr(func, "__qualname__", None) or getattr(type(func), "__qualname__", None)
+    return str(name or repr(func))
 
 
 _NO_DEFAULT: Any = inspect.Parameter.empty
@@ -147,6 +235,34 @@ class ParamSpec:
         return annotation is not produced or bool(self.constraints)
 
 
+DependencyKind = Literal["call", "named", "request", "context", "response"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DependencySpec:
+    """A parameter whose value is not read from the request but made for it.
+
+    Attributes:
+        name: The Python parameter name.
+        kind: ``call`` (``Depends``), ``named`` (``Inject``, from the app's container),
+            or ``request``/``context``/``response`` (a parameter annotated ``Request``,
+            ``RequestContext`` or ``Response`` gets the current one).
+        target: The callable for ``call``; the registered name for ``named``.
+        spec: The dependency's own analysed signature (``call`` only).
+        use_cache: One value per request for every parameter asking for ``target``.
+        scopes: The scopes a :class:`Security` marker requires.
+        annotation: The declared type with ``Annotated`` metadata removed.
+    """
+
+    name: str
+    kind: DependencyKind
+    target: Any = None
+    spec: HandlerSpec | None = dataclasses.field(default=None, compare=False, repr=False)
+    use_cache: bool = True
+    scopes: tuple[str, ...] = ()
+    annotation: Any = None
+
+
 @dataclasses.dataclass(slots=True)
 class HandlerSpec:
     """Everything the binder and the OpenAPI document need to know about a handler."""
@@ -157,12 +273,52 @@ class HandlerSpec:
     description: str | None
     typed: bool
     path_types: dict[str, type[Any]] = dataclasses.field(default_factory=dict[str, type[Any]])
+    #: Parameters made by dependencies (``Depends``, ``Inject``, ``Request``), in order.
+    dependencies: list[DependencySpec] = dataclasses.field(default_factory=list["DependencySpec"])
+
+    def all_params(self) -> list[ParamSpec]:
+        """The request parameters this handler and its dependencies read (the handler's
+        first), each ``(source, wire name)`` once: what the OpenAPI operation lists."""
+        seen: set[tuple[str, str]] = set()
+        found: list[ParamSpec] = []
+        for param in self.params:
+            seen.add((param.source, param.wire_name))
+            found.append(param)
+        for dependency in self.dependencies:
+            if dependency.spec is None:
+                continue
+            for param in dependency.spec.all_params():
+                if (param.source, param.wire_name) not in seen:
+                    seen.add((param.source, param.wire_name))
+                    found.append(param)
+        return found
+
+    def all_dependencies(self) -> list[DependencySpec]:
+        """This handler's dependencies and theirs, depth first, each target once."""
+        seen: set[int] = set()
+        found: list[DependencySpec] = []
+
+        def walk(spec: HandlerSpec) -> None:
+            for dependency in spec.dependencies:
+                key = id(dependency.target) if dependency.kind == "call" else id(dependency)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if dependency.spec is not None:
+                    walk(dependency.spec)
+                found.append(dependency)
+
+        walk(self)
+        return found
 
 
 def analyze_handler(
-    callback: Callable[..., Any], path_types: Mapping[str, type[Any]]
+    callback: Callable[..., Any],
+    path_types: Mapping[str, type[Any]],
+    *,
+    _chain: tuple[Callable[..., Any], ...] = (),
 ) -> HandlerSpec:
-    """Analyse a handler's signature.
+    """Analyse a handler's signature (and, through ``Depends``, its dependencies').
 
     Args:
         callback: The handler (decorators that use ``functools.wraps`` are looked through).
@@ -171,21 +327,33 @@ def analyze_handler(
 
     Raises:
         NameError: An annotation refers to a name that does not exist (yet).
-        TypeError: A parameter's type cannot be validated and it has no default, or a
-            ``Path()`` parameter names no wildcard of the rule.
+        TypeError: A parameter's type cannot be validated and it has no default, a
+            ``Path()`` parameter names no wildcard of the rule, or dependencies form a
+            cycle.
     """
-    func = inspect.unwrap(callback)
+    func, hints_of = _introspected(callback)
     signature = inspect.signature(func)
-    hints = typing.get_type_hints(func, include_extras=True)
+    hints = typing.get_type_hints(hints_of, include_extras=True)
     summary, description, docs = parse_docstring(inspect.getdoc(func))
     specs: list[ParamSpec] = []
+    dependencies: list[DependencySpec] = []
     typed = False
     for param in signature.parameters.values():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD, param.POSITIONAL_ONLY):
             continue
         declared = hints.get(param.name, _NO_DEFAULT)
+        dependency = _analyze_dependency(param, declared, path_types, (*_chain, callback))
+        if dependency is not None:
+            dependencies.append(dependency)
+            typed = True
+            continue
         spec = _analyze_param(param, declared, path_types, docs.get(param.name))
         if spec is None:
+            if _chain and param.default is inspect.Parameter.empty:
+                raise TypeError(
+                    f"dependency {_callable_name(callback)} parameter {param.name!r} has no"
+                    " annotation lcore can read and no default"
+                )
             continue
         if declared is not _NO_DEFAULT:
             typed = True
@@ -194,7 +362,91 @@ def analyze_handler(
     if len(bodies) > 1:
         specs = [dataclasses.replace(s, embed=True) if s.source == "body" else s for s in specs]
     returns = hints.get("return", _NO_DEFAULT)
-    return HandlerSpec(specs, returns, summary, description, typed, dict(path_types))
+    analysed = HandlerSpec(
+        specs, returns, summary, description, typed, dict(path_types), dependencies
+    )
+    if not _chain and dependencies:
+        _share_body(analysed)
+    return analysed
+
+
+def _share_body(spec: HandlerSpec) -> None:
+    """A handler and its dependencies read one JSON body: when more than one of them
+    reads it, each reads its own key of it (as several body parameters of one handler do)."""
+    specs: list[HandlerSpec] = []
+    readers = 0
+    seen: set[int] = set()
+
+    def walk(each: HandlerSpec, target: object) -> None:
+        nonlocal readers
+        specs.append(each)
+        if id(target) not in seen:
+            seen.add(id(target))
+            readers += sum(1 for p in each.params if p.source == "body")
+        for dependency in each.dependencies:
+            if dependency.spec is not None:
+                walk(dependency.spec, dependency.target)
+
+    walk(spec, spec)
+    if readers < 2:
+        return
+    for each in specs:
+        each.params = [
+            dataclasses.replace(p, embed=True) if p.source == "body" else p for p in each.params
+        ]
+
+
+def _introspected(callback: Callable[..., Any]) -> tuple[Any, Any]:
+    """What to read a callable's signature and its type hints from: a function itself, a
+    class's ``__init__``, a callable object's ``__call__``."""
+    func: Any = inspect.unwrap(callback)
+    if inspect.isclass(func):
+        return func, func.__init__
+    if not (inspect.isfunction(func) or inspect.ismethod(func) or inspect.isbuiltin(func)):
+        call = getattr(func, "__call__", None)  # noqa: B004 - a callable object's method
+        if call is not None and (inspect.ismethod(call) or inspect.isfunction(call)):
+            return call, call
+    return func, func
+
+
+_CONTEXT_KINDS: tuple[tuple[type[Any], DependencyKind], ...] = (
+    (Request, "request"),
+    (RequestContext, "context"),
+    (Response, "response"),
+)
+
+
+def _analyze_dependency(
+    param: inspect.Parameter,
+    declared: Any,
+    path_types: Mapping[str, type[Any]],
+    chain: tuple[Callable[..., Any], ...],
+) -> DependencySpec | None:
+    """The dependency a parameter asks for, or ``None`` for a request parameter."""
+    if declared is _NO_DEFAULT:
+        return None
+    annotation, metadata = unwrap_annotated(declared)
+    for item in metadata:
+        if isinstance(item, Inject):
+            return DependencySpec(
+                param.name, "named", item.name or param.name, annotation=annotation
+            )
+        if isinstance(item, Depends):
+            target = item.dependency
+            if any(target is seen for seen in chain):
+                names = [_callable_name(f) for f in (*chain, target)]
+                start = next(i for i, f in enumerate(chain) if f is target)
+                raise TypeError("dependency cycle: " + " -> ".join(names[start:]))
+            spec = analyze_handler(target, path_types, _chain=chain)
+            scopes = item.scopes if isinstance(item, Security) else ()
+            return DependencySpec(
+                param.name, "call", target, spec, item.use_cache, scopes, annotation
+            )
+    if isinstance(annotation, type) and not metadata:
+        for base, kind in _CONTEXT_KINDS:
+            if issubclass(annotation, base):
+                return DependencySpec(param.name, kind, annotation=annotation)
+    return None
 
 
 def _analyze_param(
@@ -333,6 +585,18 @@ def _compile_step(param: ParamSpec, spec: HandlerSpec) -> _Step | None:
 def compile_binder(spec: HandlerSpec) -> Binder | None:
     """Compile the per-request binder; ``None`` when the handler needs no binding (its URL
     wildcards are passed through as they are, like a plain Bottle handler)."""
+    if not spec.dependencies:
+        return _compile_reads(spec)
+    bind_with = _compile_with_dependencies(spec)
+
+    def bind(request: Request, url_args: dict[str, Any]) -> dict[str, Any]:
+        return bind_with(request, url_args, {})
+
+    return bind
+
+
+def _compile_reads(spec: HandlerSpec) -> Binder | None:
+    """The binder of the parameters read from the request (dependencies aside)."""
     from .converters import Invalid
 
     steps = [step for step in (_compile_step(p, spec) for p in spec.params) if step is not None]
@@ -400,6 +664,212 @@ def compile_binder(spec: HandlerSpec) -> Binder | None:
 
 
 _NO_VALUES: dict[str, list[str]] = {}
+
+
+# -- dependencies -------------------------------------------------------------------------
+
+#: A binder that shares one per-request cache of dependency values with its dependencies.
+_CachedBinder = Callable[["Request", dict[str, Any], dict[int, Any]], dict[str, Any]]
+_Resolver = Callable[["Request", dict[str, Any], dict[int, Any]], Any]
+
+
+def _compile_with_dependencies(spec: HandlerSpec) -> _CachedBinder:
+    """The binder of a handler (or dependency) with dependencies: each dependency first,
+    in order, then the handler's own parameters. Every 422 problem, the dependencies'
+    included, is reported at once; any other error (a 401 from a security scheme) stops
+    at once."""
+    reads = _compile_reads(spec)
+    resolvers = [(dep.name, _compile_resolver(dep)) for dep in spec.dependencies]
+
+    def bind(request: Request, url_args: dict[str, Any], cache: dict[int, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        errors: list[ErrorDetail] | None = None
+        for name, resolve in resolvers:
+            try:
+                values[name] = resolve(request, url_args, cache)
+            except ClientError as exc:
+                if exc.type != "validation_error":
+                    raise
+                errors = (errors or []) + exc.detail
+        kwargs: dict[str, Any] = {}
+        try:
+            kwargs = reads(request, url_args) if reads is not None else dict(url_args)
+        except ClientError as exc:
+            if errors is None or exc.type != "validation_error":
+                raise
+            errors += exc.detail
+        if errors:
+            raise ClientError(422, "Validation failed", "validation_error", detail=errors)
+        kwargs.update(values)
+        return kwargs
+
+    return bind
+
+
+def _compile_resolver(dep: DependencySpec) -> _Resolver:
+    """How one dependency's value is made on a request."""
+    if dep.kind == "request":
+        return _the_request
+    if dep.kind == "context":
+        return _the_context
+    if dep.kind == "response":
+        return _the_response
+    if dep.kind == "named":
+        return _named_resolver(str(dep.target))
+    assert dep.spec is not None
+    return _call_resolver(dep.target, dep.spec, dep.use_cache, dep.scopes)
+
+
+def _the_request(request: Request, url_args: dict[str, Any], cache: dict[int, Any]) -> Any:
+    return request
+
+
+def _the_context(request: Request, url_args: dict[str, Any], cache: dict[int, Any]) -> Any:
+    return _current_context()
+
+
+def _the_response(request: Request, url_args: dict[str, Any], cache: dict[int, Any]) -> Any:
+    return _current_context().response
+
+
+def _current_context() -> RequestContext:
+    context = context_var.get()
+    if context is None:
+        raise RuntimeError("a dependency was resolved outside a request")
+    return context
+
+
+def _named_resolver(name: str) -> _Resolver:
+    def resolve(request: Request, url_args: dict[str, Any], cache: dict[int, Any]) -> Any:
+        context = _current_context()
+        for app in (request.app, context.app):
+            if app is not None and name in app.dependencies:
+                return app.dependencies.resolve(name, context)
+        raise LookupError(
+            f"no dependency named {name!r} is registered: call app.inject({name!r}, factory)"
+        )
+
+    return resolve
+
+
+def _call_resolver(
+    target: Callable[..., Any], spec: HandlerSpec, use_cache: bool, scopes: tuple[str, ...]
+) -> _Resolver:
+    """Resolve ``Depends(target)``: read its own parameters, call it (an override when
+    the app has one), keep the value for the rest of the request."""
+    key = id(target)
+    call = _made_callable(target, spec, scopes)
+    overridden: dict[int, _Resolver] = {}
+
+    def resolve(request: Request, url_args: dict[str, Any], cache: dict[int, Any]) -> Any:
+        if use_cache and key in cache:
+            return cache[key]
+        replacement = _override_of(request, target)
+        if replacement is not None:
+            inner = overridden.get(id(replacement))
+            if inner is None:
+                inner = _call_resolver(
+                    replacement,
+                    analyze_handler(replacement, spec.path_types),
+                    use_cache=False,
+                    scopes=scopes,
+                )
+                overridden[id(replacement)] = inner
+            value = inner(request, url_args, cache)
+        else:
+            value = call(request, url_args, cache)
+        if use_cache:
+            cache[key] = value
+        return value
+
+    return resolve
+
+
+def _override_of(request: Request, target: Callable[..., Any]) -> Callable[..., Any] | None:
+    """The replacement ``app.dependency_overrides`` sets for ``target``: the answering
+    app's (a mounted sub-app's own), then the one the request came in through."""
+    context = context_var.get()
+    for app in (request.app, context.app if context is not None else None):
+        if app is not None and app.dependency_overrides:
+            replacement = app.dependency_overrides.get(target)
+            if replacement is not None:
+                return replacement
+    return None
+
+
+def _made_callable(
+    target: Callable[..., Any], spec: HandlerSpec, scopes: tuple[str, ...]
+) -> _Resolver:
+    """Call ``target`` with its parameters read from the request: awaited when it is a
+    coroutine function, advanced to its ``yield`` (and finished when the request ends)
+    when it is a generator function. A security scheme also gets the required scopes."""
+    path_names = tuple(p.name for p in spec.params if p.source == "path")
+    reads_with = _compile_with_dependencies(spec) if spec.dependencies else None
+    plain = _compile_reads(spec) if reads_with is None else None
+    authenticate = getattr(target, "authenticate", None)
+    if scopes and not callable(authenticate):
+        raise TypeError(
+            f"Security(scopes=...) needs a security scheme, not {_callable_name(target)}"
+        )
+    func: Any = inspect.unwrap(target)
+    is_async = inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+        getattr(func, "__call__", None)  # noqa: B004 - a callable object's method
+    )
+    is_generator = inspect.isgeneratorfunction(func)
+    is_async_generator = inspect.isasyncgenfunction(func)
+
+    def call(request: Request, url_args: dict[str, Any], cache: dict[int, Any]) -> Any:
+        args = {name: url_args[name] for name in path_names} if path_names else {}
+        if reads_with is not None:
+            kwargs = reads_with(request, args, cache)
+        elif plain is not None:
+            kwargs = plain(request, args)
+        else:
+            kwargs = args
+        if scopes:
+            assert callable(authenticate)
+            return authenticate(request, scopes)
+        if is_generator:
+            return _enter_generator(target(**kwargs))
+        if is_async_generator:
+            return _enter_async_generator(target(**kwargs))
+        value = target(**kwargs)
+        if is_async or inspect.iscoroutine(value):
+            value = run_coroutine(value)
+        return value
+
+    return call
+
+
+def _enter_generator(generator: Any) -> Any:
+    """The value a generator dependency yields; the rest of it runs when the request ends."""
+    value = next(generator)
+
+    def finish() -> None:
+        try:
+            next(generator)
+        except StopIteration:
+            return
+        generator.close()
+        raise RuntimeError(f"dependency {generator!r} yielded more than once")
+
+    _current_context().on_close(finish)
+    return value
+
+
+def _enter_async_generator(generator: Any) -> Any:
+    """The value an async generator dependency yields; its clean-up runs at the end."""
+    value = run_coroutine(generator.__anext__())
+
+    def finish() -> None:
+        try:
+            run_coroutine(generator.__anext__())
+        except StopAsyncIteration:
+            return
+        raise RuntimeError(f"dependency {generator!r} yielded more than once")
+
+    _current_context().on_close(finish)
+    return value
 
 
 def _embedded(body: object, key: str) -> Any:

@@ -9,6 +9,7 @@ import typing
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .auth import security_guard
 from .concurrency import run_coroutine
 from .context import RequestContext, context_var
 from .errors import PluginError
@@ -19,6 +20,7 @@ from .response import HTTPResponse
 
 if TYPE_CHECKING:
     from .app import Lcore
+    from .request import Request
     from .routing import ParsedRule
 
 __all__ = ["Route", "RouteReset", "path_shift", "run_coroutine", "yieldroutes"]
@@ -152,6 +154,9 @@ class Route:
         binder = compile_binder(self.spec) if self.mounted_from is None else None
         if binder is not None:
             callback = _bound_callback(callback, binder)
+        guard = security_guard(self) if self.mounted_from is None else None
+        if guard is not None:
+            callback = _guarded(callback, guard)
         status = self.config.get("status")
         if status is not None:
             callback = _with_status(callback, int(status))
@@ -172,6 +177,9 @@ class Route:
         inner: NextHandler
         if self.mounted_from is not None:
             inner = _mounted_handler(self.mounted_from)
+            guard = security_guard(self)
+            if guard is not None:
+                inner = _guarded_handler(inner, guard)
         else:
             call = self.call
 
@@ -242,6 +250,28 @@ def _bound_callback(callback: Callable[..., Any], binder: Binder) -> Callable[..
         return callback(**binder(context.request, url_args))
 
     return call_bound
+
+
+def _guarded(callback: Callable[..., Any], guard: Callable[[Request], None]) -> Callable[..., Any]:
+    """Check credentials (the route's security) before the parameters are read."""
+
+    def call_guarded(**url_args: Any) -> Any:
+        context = context_var.get()
+        assert context is not None
+        guard(context.request)
+        return callback(**url_args)
+
+    return call_guarded
+
+
+def _guarded_handler(inner: NextHandler, guard: Callable[[Request], None]) -> NextHandler:
+    """A mounted route guarded by the security of the app it is mounted in."""
+
+    def handle_guarded(context: RequestContext) -> Any:
+        guard(context.request)
+        return inner(context)
+
+    return handle_guarded
 
 
 def _with_status(callback: Callable[..., Any], status: int) -> Callable[..., Any]:

@@ -24,7 +24,7 @@ FLOORS: list[set[str]] = [
     {"http", "limits", "routing", "jsonutil", "datastructures", "scalars", "typeinfo"},
     {"security", "hooks", "converters", "request", "response", "schema"},
     {"typedconfig", "context"},
-    {"config", "params", "plugins", "middleware", "middleware.base", "di"},
+    {"config", "params", "plugins", "middleware", "middleware.base", "di", "auth"},
     {"route", "bodies", "openapi"},
     {"docs_ui"},
     {"app", "testing"},

@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
+import types
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -18,9 +20,15 @@ from hypothesis import strategies as st
 
 from lcore.converters import Invalid, build_converter
 from lcore.params import Query
-from lcore.typeinfo import model_fields, shape_of
+from lcore.typeinfo import compile_pattern, model_fields, shape_of
 from tests.enums import Color, Level
 from tests.properties import converters_6ac58fd as base
+
+# The oracle reads a `pattern` as 6ac58fd did, with Python's `$` (which also matches before
+# a final newline). Issue 11 changed that on purpose: lcore now reads patterns the way the
+# JSON Schema it publishes does (`typeinfo.compile_pattern`, tested in test_typeinfo.py).
+# The oracle compiles its patterns the same way, so everything else is still compared.
+base.re = types.SimpleNamespace(**{**vars(re), "compile": compile_pattern})  # type: ignore[assignment]  # a stand-in module
 
 
 def outcome(convert: Callable[[Any], Any], value: Any) -> tuple[Any, ...]:

@@ -168,3 +168,72 @@ client = TestClient(app)
 created = client.post("/items", json={"name": "pen", "price": "1.50"})
 assert_type(created.status_code, int)
 assert_type(created.json, Any)
+
+
+# -- dependencies and security (issue 11) ---------------------------------------------------
+
+from collections.abc import Iterator  # noqa: E402 - grouped with the section that uses it
+
+from lcore import (  # noqa: E402
+    APIKeyHeader,
+    BasicCredentials,
+    Depends,
+    HTTPBasic,
+    HTTPBearer,
+    Inject,
+    OAuth2PasswordBearer,
+    Request,
+    Security,
+    auth_basic,
+)
+
+
+@dataclasses.dataclass
+class Account:
+    """A principal."""
+
+    name: str
+    scopes: list[str]
+
+
+def find_account(token: str) -> Account | None:
+    return None
+
+
+def db_session() -> Iterator[str]:
+    yield "session"
+
+
+bearer = HTTPBearer(find_account)
+assert_type(bearer, HTTPBearer[Account])
+assert_type(bearer.authenticate(Request({})), Account)
+assert_type(HTTPBearer(), HTTPBearer[str])
+assert_type(APIKeyHeader("X-Key"), APIKeyHeader[str])
+assert_type(APIKeyHeader("X-Key", {"k": 1}.get), APIKeyHeader[int])
+assert_type(HTTPBasic(), HTTPBasic[BasicCredentials])
+assert_type(HTTPBasic(lambda c: c.username), HTTPBasic[str])
+oauth = OAuth2PasswordBearer("/token", find_account, scopes={"write": "Write"})
+assert_type(oauth, OAuth2PasswordBearer[Account])
+
+
+@app.get("/account")
+def account(
+    user: Annotated[Account, Depends(bearer)],
+    session: Annotated[str, Depends(db_session)],
+    settings: Annotated[dict[str, str], Inject()],
+    writer: Annotated[Account, Security(oauth, scopes=["write"])],
+    request: Request,
+) -> str:
+    return user.name + session + settings["x"] + writer.name + request.path
+
+
+assert_type(account(Account("a", []), "s", {}, Account("b", []), Request({})), str)
+
+
+@app.get("/basic")
+@auth_basic(lambda user, password: password == "pw")
+def basic_only(limit: int = 1) -> int:
+    return limit
+
+
+assert_type(basic_only(limit=2), int)
