@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ._wsgi import StartResponse, WSGIApp, WSGIEnviron
 from .bodies import StreamedBody, call_wsgi, close_body, result_chunks
+from .concurrency import resolve
 from .config import LCORE_KEYS, ConfigDict
 from .context import RequestContext, context_var
 from .di import DependencyContainer
@@ -24,6 +25,8 @@ from .errors import (
     HTTP_CODES,
     ClientError,
     ErrorDetail,
+    ExceptionHandler,
+    ExceptionHandlers,
     render_error_html,
     render_error_json,
 )
@@ -53,6 +56,8 @@ _MAX_CACHED_URL = 512
 H = TypeVar("H", bound=Callable[..., Any])
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
+E = TypeVar("E", bound=Exception)
+R = TypeVar("R")
 
 
 def _logger() -> logging.Logger:
@@ -99,6 +104,8 @@ class Lcore:
         self._pre: NextHandler | None = None
         self.hooks: HookRegistry = HookRegistry()
         self.error_handler: dict[int, Callable[[HTTPError], Any]] = {}
+        #: Handlers by exception class (see :meth:`exception_handler`).
+        self.exception_handlers: ExceptionHandlers = ExceptionHandlers()
         #: Dependencies registered with :meth:`inject`, reachable as ``ctx.<name>``.
         self.dependencies: DependencyContainer = DependencyContainer()
         self.limits: Limits = Limits()
@@ -620,6 +627,89 @@ class Lcore:
 
         return decorator(callback) if callback is not None else decorator
 
+    def exception_handler(
+        self, exc_type: type[E], *, status: int = 500, model: object = None
+    ) -> Callable[[Callable[[E], R]], Callable[[E], R]]:
+        """Decorator form of :meth:`add_exception_handler`: answer ``exc_type`` (and its
+        subclasses) raised by a route, a hook or a middleware with what the handler
+        returns.
+
+        Example::
+
+            @app.exception_handler(OutOfStock, status=409)
+            def out_of_stock(exc: OutOfStock) -> Problem:
+                return Problem(item=exc.item)
+        """
+
+        def decorator(func: Callable[[E], R]) -> Callable[[E], R]:
+            self.add_exception_handler(exc_type, func, status=status, model=model)
+            return func
+
+        return decorator
+
+    def add_exception_handler(
+        self,
+        exc_type: type[E],
+        func: Callable[[E], object],
+        *,
+        status: int = 500,
+        model: object = None,
+    ) -> None:
+        """Answer ``exc_type`` (and its subclasses) with ``func(exc)``.
+
+        The most specific class of the exception's MRO wins; a mounted sub-app's handlers
+        answer for its routes before its parent's. The result is an answer as a route's
+        result is (str, bytes, dict, dataclass, ...) with ``status``, or an
+        ``HTTPResponse`` with its own status; the hooks and ``after_request`` see it like
+        any answer. An exception ``func`` raises is logged and answered with a 500 (an
+        ``HTTPResponse`` it raises is its answer); it never reaches a handler again.
+
+        ``HTTPResponse`` and ``HTTPError`` are answers already: their pages are handled
+        by status with :meth:`error`. lcore's own 4xx client errors (``ClientError``) are
+        handled only by a handler for ``ClientError`` or one of its subclasses, never by
+        one for ``Exception``.
+
+        Args:
+            exc_type: An exception class (not ``HTTPResponse`` or a subclass).
+            func: Called with the exception; ``async def`` works too.
+            status: The status of a result that is not an ``HTTPResponse`` (500 by default).
+            model: What the body holds, for the OpenAPI responses of routes that name the
+                exception in their ``raises`` option (default: ``func``'s return
+                annotation).
+
+        Raises:
+            TypeError: ``exc_type`` is not an exception class, or is an ``HTTPResponse``.
+            ValueError: ``status`` is not a status code (100 to 599).
+        """
+        if not _is_exception_class(exc_type):
+            raise TypeError(f"exception_handler needs an exception class, not {exc_type!r}")
+        if issubclass(exc_type, HTTPResponse):
+            raise TypeError(
+                f"{exc_type.__name__} is an answer, not an error: handle its status with"
+                " app.error(code)"
+            )
+        if not _is_status(status):
+            raise ValueError(f"exception_handler status must be 100 to 599, not {status!r}")
+        self.exception_handlers.add(ExceptionHandler(exc_type, func, status, model))
+        self._docs_changed()
+
+    def find_exception_handler(
+        self, exc_type: type[BaseException], route: Route | None = None
+    ) -> ExceptionHandler | None:
+        """The handler that answers ``exc_type`` raised while ``route`` runs (``None``:
+        outside a route): the sub-apps the route was mounted from, innermost first, then
+        this app; in each, the most specific class of the exception's MRO."""
+        apps: list[Lcore] = []
+        while route is not None:
+            apps.append(route.app)
+            route = route.mounted_from
+        for owner in (*reversed(apps), self):
+            if owner.exception_handlers:
+                handler = owner.exception_handlers.find(exc_type)
+                if handler is not None:
+                    return handler
+        return None
+
     # -- introspection ------------------------------------------------------------------
 
     def show_routes(self) -> list[dict[str, Any]]:
@@ -755,6 +845,15 @@ class Lcore:
         """The one error funnel: every exception becomes a response here."""
         if isinstance(exc, HTTPResponse):
             return exc
+        # PERF: handlers by class are looked up only for an exception that is not an
+        # answer, and only on an app with handlers (bench: abort(403), 404, 405 never come
+        # here).
+        context = context_var.get()
+        route = context.route if context is not None else None
+        if self.exception_handlers or (route is not None and route.mounted_from is not None):
+            handler = self.find_exception_handler(type(exc), route)
+            if handler is not None:
+                return self._exception_answer(handler, exc)
         if isinstance(exc, ClientError):
             if exc.type in _INCOMPLETE_BODY:
                 _log_incomplete_body(exc)
@@ -768,6 +867,25 @@ class Lcore:
             exception=exc,
             traceback="".join(traceback.format_exception(exc)),
         )
+
+    def _exception_answer(self, handler: ExceptionHandler, exc: Exception) -> HTTPResponse:
+        """What an exception handler answers for ``exc``; a failure of its own is a 500."""
+        try:
+            result = resolve(handler.func(exc))
+        except HTTPResponse as answer:
+            return answer
+        except Exception as failure:
+            # NOTE: bounded: a handler's failure is answered here, never handled again.
+            _logger().exception("exception handler %r failed", handler)
+            return HTTPError(
+                500,
+                "Internal Server Error",
+                exception=failure,
+                traceback="".join(traceback.format_exception(failure)),
+            )
+        if isinstance(result, HTTPResponse):
+            return result
+        return HTTPResponse(result, handler.status)
 
     def _error_response(self, error: HTTPError, context: RequestContext) -> Response:
         """Render an HTTPError through an ``@error`` handler or the default page."""
@@ -1306,6 +1424,16 @@ def _route_miss(allowed: frozenset[str]) -> _RouteMiss:
         if len(_METHOD_MISSES) < 256:
             _METHOD_MISSES[allowed] = miss
     return miss
+
+
+def _is_exception_class(value: object) -> bool:
+    """Whether ``value`` is an exception class (an untyped caller may pass anything)."""
+    return isinstance(value, type) and issubclass(value, Exception)
+
+
+def _is_status(value: object) -> bool:
+    """Whether ``value`` is a status code: an int from 100 to 599, not a bool."""
+    return type(value) is int and 100 <= value <= 599
 
 
 def _as_list(value: Any) -> list[Any]:
