@@ -216,6 +216,27 @@ def test_a_mounted_sub_apps_handlers_answer_its_routes_before_the_parents() -> N
     assert TestClient(parent).get("/bare/crash").text == "parent key"
 
 
+def test_a_sub_apps_handlers_work_under_a_parent_without_any() -> None:
+    parent, sub = Lcore(), Lcore()
+    shop(sub)
+    sub.add_exception_handler(OutOfStock, lambda exc: "sub", status=409)
+    parent.mount("/sub", sub)
+    client = TestClient(parent)
+    assert (client.get("/sub/buy/book").status_code, client.get("/sub/buy/book").text) == (
+        409,
+        "sub",
+    )
+    assert client.get("/sub/crash").status_code == 500
+
+
+def test_merged_routes_keep_their_apps_handlers_first() -> None:
+    app, other = Lcore(), Lcore()
+    shop(other)
+    other.add_exception_handler(OutOfStock, lambda exc: "other", status=409)
+    app.merge(other)
+    assert TestClient(app).get("/buy/book").text == "other"
+
+
 def test_find_exception_handler_names_the_handler_that_answers(app: Lcore) -> None:
     def answer(exc: Exception) -> str:
         return "x"
