@@ -87,6 +87,37 @@ class RequestContext:
         """Per-request storage shared by middleware, hooks and the handler."""
         return self.__dict__
 
+    @property
+    def bound_app(self) -> Lcore:
+        """:attr:`app`, typed without ``None``: the app the request came in through.
+
+        Raises:
+            RuntimeError: The context is not bound to an app (built by hand, without one).
+        """
+        app = self.app
+        if app is None:
+            raise RuntimeError(
+                "ctx.bound_app: this RequestContext is not bound to an app"
+                " (it was built without one, outside Lcore's handling of a request)"
+            )
+        return app
+
+    @property
+    def bound_route(self) -> Route:
+        """:attr:`route`, typed without ``None``: the route that matched the request.
+
+        Raises:
+            RuntimeError: No route matched (yet): the request is not routed, e.g. in a
+                ``before_request`` hook, on a 404, or built by hand.
+        """
+        route = self.route
+        if route is None:
+            raise RuntimeError(
+                "ctx.bound_route: no route has matched this request"
+                " (read it in a handler, not before routing or on a 404)"
+            )
+        return route
+
     def lazy(self, key: str, factory: Callable[[], Any]) -> None:
         """Compute ``ctx.<key>`` with ``factory()`` on first access, then keep it."""
         if self._lazy is None:

@@ -17,6 +17,7 @@ __all__ = [
     "default_app",
     "delete",
     "error",
+    "exception_handler",
     "get",
     "hook",
     "inject",
@@ -34,6 +35,8 @@ __all__ = [
 
 H = TypeVar("H", bound=Callable[..., Any])
 T = TypeVar("T")
+E = TypeVar("E", bound=Exception)
+R = TypeVar("R")
 
 
 class AppStack(list[Lcore]):
@@ -109,6 +112,13 @@ def delete(path: str | None = None, **options: Any) -> Callable[[H], H]:
 def error(code: int = 500) -> Callable[[H], H]:
     """``default_app().error(code)``."""
     return default_app().error(code)
+
+
+def exception_handler(
+    exc_type: type[E], *, status: int = 500, model: object = None
+) -> Callable[[Callable[[E], R]], Callable[[E], R]]:
+    """``default_app().exception_handler(exc_type, status=..., model=...)``."""
+    return default_app().exception_handler(exc_type, status=status, model=model)
 
 
 def hook(name: str) -> Callable[[H], H]:

@@ -1,18 +1,21 @@
-"""The exception hierarchy and the one error shape (HTML or JSON error bodies)."""
+"""The exception hierarchy, the registry of exception handlers by class, and the one error
+shape (HTML or JSON error bodies)."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
-from collections.abc import Sequence
-from typing import TypedDict
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypedDict
 
 __all__ = [
     "HTTP_CODES",
     "ClientError",
     "ConfigError",
     "ErrorDetail",
+    "ExceptionHandler",
+    "ExceptionHandlers",
     "LcoreException",
     "MultipartError",
     "PluginError",
@@ -175,6 +178,78 @@ class MultipartError(ClientError):
 
     def __init__(self, msg: str, type: str = "multipart_invalid") -> None:
         super().__init__(400, msg, type, ("body",))
+
+
+class ExceptionHandler:
+    """One handler registered with ``app.exception_handler(exc_type)``.
+
+    Args:
+        exc_type: The exception class it answers (and its subclasses).
+        func: Called with the exception; its result is the answer, as a route's is.
+        status: The status of that answer, unless it is an ``HTTPResponse`` of its own.
+        model: What the answer's body holds, for the OpenAPI document (``None``: the
+            handler's return annotation, if any).
+    """
+
+    __slots__ = ("exc_type", "func", "model", "status")
+
+    def __init__(
+        self,
+        exc_type: type[Exception],
+        func: Callable[[Any], object],
+        status: int = 500,
+        model: object = None,
+    ) -> None:
+        self.exc_type: type[Exception] = exc_type
+        self.func: Callable[[Any], object] = func
+        self.status: int = status
+        self.model: object = model
+
+    def __repr__(self) -> str:
+        name = getattr(self.func, "__qualname__", repr(self.func))
+        return f"<ExceptionHandler {self.exc_type.__name__} -> {name} ({self.status})>"
+
+
+class ExceptionHandlers:
+    """An app's exception handlers by class; :meth:`find` walks an exception's MRO, so the
+    most specific registered class answers.
+
+    lcore's own client errors (:class:`ClientError`, its 4xx answers) are found only by a
+    handler registered for ``ClientError`` or one of its subclasses: a handler for
+    ``Exception`` leaves them to the default 4xx answer.
+    """
+
+    __slots__ = ("_by_class",)
+
+    def __init__(self) -> None:
+        # Keyed by class; typed object so an MRO entry (a plain type) looks up as is.
+        self._by_class: dict[object, ExceptionHandler] = {}
+
+    def add(self, handler: ExceptionHandler) -> None:
+        """Register ``handler`` for its class, replacing any handler that class had."""
+        self._by_class[handler.exc_type] = handler
+
+    def find(self, exc_type: type[BaseException]) -> ExceptionHandler | None:
+        """The handler for the most specific class of ``exc_type``'s MRO, or ``None``."""
+        by_class = self._by_class
+        for cls in exc_type.__mro__:
+            handler = by_class.get(cls)
+            if handler is not None:
+                return handler
+            if cls is ClientError:
+                # NOTE: a ClientError is lcore's own 4xx answer: only a handler that names
+                # it (or a subclass) takes it over.
+                return None
+        return None
+
+    def __len__(self) -> int:
+        return len(self._by_class)
+
+    def __iter__(self) -> Iterator[ExceptionHandler]:
+        return iter(self._by_class.values())
+
+    def __contains__(self, exc_type: object) -> bool:
+        return exc_type in self._by_class
 
 
 def error_payload(status: int, detail: Sequence[ErrorDetail] | None = None) -> dict[str, object]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import copy
 import inspect
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast, get_type_hints
 
 from .errors import HTTP_CODES
 from .params import HandlerSpec, ParamSpec
@@ -453,10 +453,37 @@ class _DocumentBuilder:
             # an id the handler does not know.
             self.uses_errors = True
             responses.setdefault("404", self._error_response(404))
+        for exc_type in _raised(route):
+            status, response = self._raised_response(route, exc_type)
+            responses[str(status)] = response
         declared: Mapping[Any, Any] = route.config.get("responses") or {}
         for code, value in declared.items():
             responses[str(code)] = self._declared_response(code, value)
         return responses
+
+    def _raised_response(
+        self, route: Route, exc_type: type[Exception]
+    ) -> tuple[int, dict[str, Any]]:
+        """The status and response of the exception handler that answers ``exc_type`` on
+        ``route`` (named in its ``raises`` option): the handler's model or return
+        annotation, described by its docstring's first line."""
+        handler = self.app.find_exception_handler(exc_type, route)
+        if handler is None:
+            raise ValueError(
+                f"route {route.method} {route.rule} raises {exc_type.__name__}, which no"
+                " exception handler answers (app.exception_handler)"
+            )
+        model = handler.model
+        if model is None:
+            try:
+                model = get_type_hints(handler.func, include_extras=True).get("return", _EMPTY)
+            except (NameError, TypeError):  # an annotation that does not resolve: no schema
+                model = _EMPTY
+        response = self._response(handler.status, model)
+        summary, _, _ = parse_docstring(inspect.getdoc(handler.func))
+        if summary:
+            response["description"] = summary
+        return handler.status, response
 
     def _error_response(self, status: int) -> dict[str, Any]:
         """A response in lcore's one error shape."""
@@ -576,6 +603,27 @@ def _validates_input(spec: HandlerSpec) -> bool:
         param.source != "path" or param.needs_path_conversion(spec.path_types.get(param.name, str))
         for param in spec.all_params()
     )
+
+
+def _raised(route: Route) -> list[type[Exception]]:
+    """The exception classes of the route's ``raises`` option (one class, or several)."""
+    raises: object = route.config.get("raises")
+    if raises is None:
+        return []
+    if isinstance(raises, type):
+        listed: list[object] = [raises]
+    elif isinstance(raises, Iterable):
+        listed = list(cast("Iterable[object]", raises))
+    else:
+        listed = [raises]
+    classes: list[type[Exception]] = []
+    for item in listed:
+        if not (isinstance(item, type) and issubclass(item, Exception)):
+            raise ValueError(
+                f"route {route.method} {route.rule}: raises lists {item!r}, not an exception class"
+            )
+        classes.append(item)
+    return classes
 
 
 def _apps_of(route: Route) -> list[Lcore]:

@@ -790,8 +790,9 @@ def _override_of(request: Request, target: Callable[..., Any]) -> Callable[..., 
     app's (a mounted sub-app's own), then the one the request came in through."""
     context = context_var.get()
     for app in (request.app, context.app if context is not None else None):
-        if app is not None and app.dependency_overrides:
-            replacement = app.dependency_overrides.get(target)
+        overrides = app._dependency_overrides if app is not None else None
+        if overrides:
+            replacement = overrides.get(target)
             if replacement is not None:
                 return replacement
     return None

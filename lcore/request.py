@@ -86,6 +86,38 @@ class Request:
         app = self.app
         return DEFAULT_LIMITS if app is None else app.limits
 
+    @property
+    def bound_app(self) -> Lcore:
+        """:attr:`app`, typed without ``None``: the app whose configuration holds for this
+        request (a mounted sub-app's own while its route runs).
+
+        Raises:
+            RuntimeError: The request is not bound to an app (built by hand, without one).
+        """
+        app = self.app
+        if app is None:
+            raise RuntimeError(
+                "request.bound_app: this Request is not bound to an app"
+                " (it was built without one, outside Lcore's handling of a request)"
+            )
+        return app
+
+    @property
+    def bound_route(self) -> Route:
+        """:attr:`route`, typed without ``None``: the route that matched this request.
+
+        Raises:
+            RuntimeError: No route matched (yet): the request is not routed, e.g. in a
+                ``before_request`` hook, on a 404, or built by hand.
+        """
+        route = self.route
+        if route is None:
+            raise RuntimeError(
+                "request.bound_route: no route has matched this request"
+                " (read it in a handler, not before routing or on a 404)"
+            )
+        return route
+
     # -- the request line ---------------------------------------------------------------
 
     @property

@@ -470,3 +470,33 @@ def test_proxies_forward_class_attributes_through_properties() -> None:
         _ = response.status_code
     with pytest.raises(RuntimeError, match="outside of a request"):
         _ = ctx.request
+
+
+# -- bound_app and bound_route ----------------------------------------------------------
+
+
+def test_ctx_bound_app_and_route_are_the_app_and_route_inside_a_handler() -> None:
+    app = Lcore()
+
+    @app.get("/here")
+    def here() -> str:
+        assert ctx.bound_app is ctx.app is app
+        assert ctx.bound_route is ctx.route
+        return ctx.bound_route.rule
+
+    assert TestClient(app).get("/here").text == "/here"
+
+
+def test_ctx_bound_app_and_route_raise_a_clear_error_when_unbound() -> None:
+    context = RequestContext()
+    with pytest.raises(RuntimeError, match=r"ctx\.bound_app: this RequestContext is not bound"):
+        _ = context.bound_app
+    with pytest.raises(RuntimeError, match=r"ctx\.bound_route: no route has matched"):
+        _ = context.bound_route
+    token = bind_context(RequestContext(app=Lcore()))
+    try:
+        assert isinstance(ctx.bound_app, Lcore)
+        with pytest.raises(RuntimeError, match="no route has matched"):
+            _ = ctx.bound_route
+    finally:
+        unbind_context(token)

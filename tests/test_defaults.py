@@ -222,6 +222,7 @@ DELEGATION: dict[str, tuple[str, tuple[Any, ...], dict[str, Any]]] = {
     "patch": ("patch", ("/p",), {"name": "n"}),
     "delete": ("delete", ("/p",), {"name": "n"}),
     "error": ("error", (418,), {}),
+    "exception_handler": ("exception_handler", (KeyError,), {"status": 409, "model": None}),
     "hook": ("hook", ("before_request",), {}),
     "mount": ("mount", ("/m", ANY), {"option": 1}),
     "inject": ("inject", ("db", ANY, "scoped"), {}),

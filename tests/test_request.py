@@ -477,3 +477,53 @@ def test_trusted_proxies_membership() -> None:
     assert not TrustedProxies()
     with pytest.raises(ValueError):
         TrustedProxies(["999.1.1.1"])
+
+
+# -- bound_app and bound_route ----------------------------------------------------------
+
+
+def test_bound_app_and_route_are_the_app_and_route_inside_a_handler() -> None:
+    app, sub = Lcore(), Lcore()
+    seen: list[object] = []
+
+    @app.get("/here")
+    def here() -> str:
+        seen.extend([request.bound_app, request.bound_route])
+        return request.bound_route.rule
+
+    @sub.get("/there")
+    def there() -> str:
+        seen.extend([request.bound_app, request.bound_route.rule])
+        return str(request.bound_app.config["request.max_body"])
+
+    sub.config["request.max_body"] = 77
+    app.mount("/sub", sub)
+    client = TestClient(app)
+    assert client.get("/here").text == "/here"
+    assert client.get("/sub/there").text == "77"
+    assert seen == [app, app.routes[0], sub, "/sub/there"]
+
+
+def test_bound_app_on_a_request_without_an_app_raises_a_clear_error() -> None:
+    with pytest.raises(RuntimeError, match=r"request\.bound_app: this Request is not bound"):
+        _ = Request({}).bound_app
+    assert Request({}, Lcore()).bound_app is not None
+
+
+def test_bound_route_on_a_request_not_routed_raises_a_clear_error() -> None:
+    with pytest.raises(RuntimeError, match=r"request\.bound_route: no route has matched"):
+        _ = Request({}, Lcore()).bound_route
+    app = Lcore()
+    app.config["error.format"] = "json"
+    failures: list[str] = []
+
+    @app.hook("before_request")
+    def too_early() -> None:
+        try:
+            _ = request.bound_route
+        except RuntimeError as exc:
+            failures.append(str(exc))
+
+    assert TestClient(app).get("/nowhere").status_code == 404
+    assert len(failures) == 1
+    assert "not before routing or on a 404" in failures[0]
