@@ -264,14 +264,15 @@ class Lcore:
         plugins = _as_list(apply)
         skiplist = _as_list(skip)
 
-        def decorator(func: H) -> H:
+        def decorator(func: H, _depth: int = 1) -> H:
             rules = [path] if isinstance(path, str) else list(path or yieldroutes(func))
             methods = [method] if isinstance(method, str) else list(method)
+            localns = _caller_locals(_depth)
             for rule in rules:
                 for verb in methods:
-                    self.add_route(
-                        Route(self, rule, verb.upper(), func, name, plugins, skiplist, **config)
-                    )
+                    new = Route(self, rule, verb.upper(), func, name, plugins, skiplist, **config)
+                    new.localns = localns
+                    self.add_route(new)
             if inspect.iscoroutinefunction(func):
                 warnings.warn(
                     f"async handler {func.__name__!r} blocks its worker thread: lcore is a"
@@ -285,7 +286,7 @@ class Lcore:
                 setattr(func, "__lcore_route__", True)  # noqa: B010 - not a known attribute
             return func
 
-        return decorator(callback) if callback is not None else decorator
+        return decorator(callback, 2) if callback is not None else decorator
 
     def get(
         self, path: str | Sequence[str] | None = None, method: str = "GET", **options: Any
@@ -447,6 +448,7 @@ class Lcore:
                 self, rule, inner.method, inner.callback, inner.name, **{**inner.config, **options}
             )
             route.mounted_from = inner
+            route.localns = inner.localns
             route.mount_prefix = prefix
             self.add_route(route)
         app.config["_mount.prefix"] = prefix
@@ -1503,3 +1505,13 @@ def _as_list(value: Any) -> list[Any]:
     if isinstance(value, list | tuple):
         return list(value)  # pyright: ignore[reportUnknownArgumentType]
     return [value]
+
+
+def _caller_locals(depth: int) -> dict[str, Any] | None:
+    """The local names where a handler is defined, when that is inside a function (an app
+    factory): its annotations may name them, even under ``from __future__ import
+    annotations``. ``None`` at module level."""
+    frame = sys._getframe(depth + 1)
+    if frame.f_locals is frame.f_globals:
+        return None
+    return dict(frame.f_locals)

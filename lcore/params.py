@@ -316,6 +316,7 @@ def analyze_handler(
     callback: Callable[..., Any],
     path_types: Mapping[str, type[Any]],
     *,
+    localns: Mapping[str, Any] | None = None,
     _chain: tuple[Callable[..., Any], ...] = (),
 ) -> HandlerSpec:
     """Analyse a handler's signature (and, through ``Depends``, its dependencies').
@@ -324,6 +325,7 @@ def analyze_handler(
         callback: The handler (decorators that use ``functools.wraps`` are looked through).
         path_types: Each URL wildcard's name and the type its filter produces (``int``
             for ``<id:int>``, ``str`` for the default filter, ``object`` for custom ones).
+        localns: Local names the annotations may use (where the handler was defined).
 
     Raises:
         NameError: An annotation refers to a name that does not exist (yet).
@@ -333,7 +335,7 @@ def analyze_handler(
     """
     func, hints_of = _introspected(callback)
     signature = inspect.signature(func)
-    hints = typing.get_type_hints(hints_of, include_extras=True)
+    hints = typing.get_type_hints(hints_of, localns=_namespace(localns), include_extras=True)
     summary, description, docs = parse_docstring(inspect.getdoc(func))
     specs: list[ParamSpec] = []
     dependencies: list[DependencySpec] = []
@@ -342,7 +344,7 @@ def analyze_handler(
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD, param.POSITIONAL_ONLY):
             continue
         declared = hints.get(param.name, _NO_DEFAULT)
-        dependency = _analyze_dependency(param, declared, path_types, (*_chain, callback))
+        dependency = _analyze_dependency(param, declared, path_types, (*_chain, callback), localns)
         if dependency is not None:
             dependencies.append(dependency)
             typed = True
@@ -396,6 +398,10 @@ def _share_body(spec: HandlerSpec) -> None:
         ]
 
 
+def _namespace(localns: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return dict(localns) if localns is not None else None
+
+
 def _introspected(callback: Callable[..., Any]) -> tuple[Any, Any]:
     """What to read a callable's signature and its type hints from: a function itself, a
     class's ``__init__``, a callable object's ``__call__``."""
@@ -421,6 +427,7 @@ def _analyze_dependency(
     declared: Any,
     path_types: Mapping[str, type[Any]],
     chain: tuple[Callable[..., Any], ...],
+    localns: Mapping[str, Any] | None,
 ) -> DependencySpec | None:
     """The dependency a parameter asks for, or ``None`` for a request parameter."""
     if declared is _NO_DEFAULT:
@@ -437,7 +444,7 @@ def _analyze_dependency(
                 names = [_callable_name(f) for f in (*chain, target)]
                 start = next(i for i, f in enumerate(chain) if f is target)
                 raise TypeError("dependency cycle: " + " -> ".join(names[start:]))
-            spec = analyze_handler(target, path_types, _chain=chain)
+            spec = analyze_handler(target, path_types, localns=localns, _chain=chain)
             scopes = item.scopes if isinstance(item, Security) else ()
             return DependencySpec(
                 param.name, "call", target, spec, item.use_cache, scopes, annotation

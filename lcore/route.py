@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 __all__ = ["Route", "RouteReset", "path_shift", "run_coroutine", "yieldroutes"]
 
 
-def _unresolved_parameter(callback: Callable[..., Any]) -> str:
+def _unresolved_parameter(
+    callback: Callable[..., Any], localns: dict[str, Any] | None = None
+) -> str:
     """The first parameter (or ``return``) whose annotation names nothing that exists."""
     func = inspect.unwrap(callback)
     namespace = getattr(func, "__globals__", {})
@@ -36,7 +38,7 @@ def _unresolved_parameter(callback: Callable[..., Any]) -> str:
 
         probe.__annotations__ = {name: annotation}
         try:
-            typing.get_type_hints(probe, globalns=namespace, include_extras=True)
+            typing.get_type_hints(probe, globalns=namespace, localns=localns, include_extras=True)
         except NameError:
             return str(name)
     return "?"
@@ -91,6 +93,9 @@ class Route:
         #: The rule split into literal text and wildcards (set when registered).
         self.parsed_rule: ParsedRule | None = None
         self._spec: HandlerSpec | None = None
+        #: The local names where the handler was defined (inside an app factory), for
+        #: annotations that name them; set by the route decorator.
+        self.localns: dict[str, Any] | None = None
         self.call: Callable[..., Any] = self._compile_call
         self.handle: NextHandler = self._compile_handle
         #: True once compiled when a request may call :attr:`call` directly (no post
@@ -117,12 +122,12 @@ class Route:
         """
         if self._spec is None:
             try:
-                self._spec = analyze_handler(self.callback, self.path_types)
+                self._spec = analyze_handler(self.callback, self.path_types, localns=self.localns)
             except NameError as exc:
                 raise NameError(
                     f"{self._where()}: cannot resolve the annotation of parameter"
-                    f" {_unresolved_parameter(self.callback)!r} ({exc}); define the name at"
-                    " module level, before the first request"
+                    f" {_unresolved_parameter(self.callback, self.localns)!r} ({exc}); define the"
+                    " name at module level (or before the handler), before the first request"
                 ) from exc
             except TypeError as exc:
                 raise TypeError(f"{self._where()}: {exc}") from exc
