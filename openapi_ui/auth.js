@@ -87,6 +87,12 @@ export class AuthStore {
     return names;
   }
 
+  /** Whether any alternative of `requirements` names an HTTP basic scheme. */
+  usesBasic(requirements) {
+    if (!Array.isArray(requirements)) return false;
+    return requirements.some((r) => Object.keys(r || {}).some((n) => schemeKind(this.schemes[n]) === 'basic'));
+  }
+
   applyOne(name, headers, query) {
     const scheme = this.schemes[name];
     const value = this.values[name];

@@ -144,7 +144,12 @@ function buildRequest(op, ctx, form, bodyInput, bodyType) {
   }
   const security = op.operation.security !== undefined ? op.operation.security : ctx.doc.security;
   const applied = ctx.auth ? ctx.auth.apply(security, headers, query) : [];
-  const init = { method: op.method.toUpperCase(), headers, credentials: 'same-origin', redirect: 'follow' };
+  // An operation behind HTTP basic answers 401 with `WWW-Authenticate: Basic` until the
+  // right credentials are sent; with the browser's own credentials in play, that 401
+  // opens its login prompt and the request waits on it. The Authorization header set
+  // here is what counts, so such a request leaves the browser's credentials out.
+  const basic = ctx.auth ? ctx.auth.usesBasic(security) : false;
+  const init = { method: op.method.toUpperCase(), headers, credentials: basic ? 'omit' : 'same-origin', redirect: 'follow' };
   if (bodyInput && bodyInput.value.trim() !== '' && !['GET', 'HEAD'].includes(init.method)) {
     init.body = bodyInput.value;
     if (!/^multipart\//i.test(bodyType)) headers.set('Content-Type', bodyType);
