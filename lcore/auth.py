@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, TypeVar, cast
 
 from .concurrency import run_coroutine
 from .context import context_var
@@ -55,6 +56,16 @@ __all__ = [
 
 P = TypeVar("P")
 C = TypeVar("C")
+if TYPE_CHECKING:
+    # NOTE: a type parameter's default is for type checkers only (PEP 696): a scheme made
+    # without ``verify`` gives its credential, ``HTTPBearer()`` is an ``HTTPBearer[str]``.
+    from typing_extensions import TypeVar as DefaultedTypeVar
+
+    K = DefaultedTypeVar("K", default=str)
+    B = DefaultedTypeVar("B", default="BasicCredentials")
+else:
+    K = typing.TypeVar("K")
+    B = typing.TypeVar("B")
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: A requirement as the document lists it: scheme name to the scopes it needs.
@@ -205,17 +216,17 @@ def _scopes_of(principal: Any) -> Iterable[str]:
 # -- API keys -----------------------------------------------------------------------------
 
 
-class _APIKey(SecurityScheme[str, P]):
+class _APIKey(SecurityScheme[str, K]):
     location: ClassVar[str] = "header"
 
     def __init__(
         self,
         name: str,
-        verify: Callable[[str], Any] | None = None,
+        verify: Callable[[str], K | None] | None = None,
         *,
         scheme_name: str | None = None,
         description: str | None = None,
-        scopes_of: Callable[[Any], Iterable[str]] | None = None,
+        scopes_of: Callable[[K], Iterable[str]] | None = None,
     ) -> None:
         if not name:
             raise ValueError("an API key needs the name of its header, parameter or cookie")
@@ -234,7 +245,7 @@ class _APIKey(SecurityScheme[str, P]):
         return [self.location, self.name]
 
 
-class APIKeyHeader(_APIKey[P]):
+class APIKeyHeader(_APIKey[K]):
     """An API key in a request header: ``APIKeyHeader("X-API-Key", verify=find_client)``.
 
     Args:
@@ -244,32 +255,6 @@ class APIKeyHeader(_APIKey[P]):
 
     default_name = "apiKeyHeader"
 
-    if TYPE_CHECKING:
-
-        @overload
-        def __init__(
-            self: APIKeyHeader[str],
-            name: str,
-            verify: None = None,
-            *,
-            scheme_name: str | None = None,
-            description: str | None = None,
-            scopes_of: Callable[[str], Iterable[str]] | None = None,
-        ) -> None: ...
-
-        @overload
-        def __init__(
-            self,
-            name: str,
-            verify: Callable[[str], P | None],
-            *,
-            scheme_name: str | None = None,
-            description: str | None = None,
-            scopes_of: Callable[[P], Iterable[str]] | None = None,
-        ) -> None: ...
-
-        def __init__(self, name: str, verify: Any = None, **options: Any) -> None: ...
-
     location = "header"
 
     def credentials(self, request: Request) -> str | None:
@@ -277,36 +262,10 @@ class APIKeyHeader(_APIKey[P]):
         return request.environ.get(key) or None
 
 
-class APIKeyQuery(_APIKey[P]):
+class APIKeyQuery(_APIKey[K]):
     """An API key in the query string: ``APIKeyQuery("api_key", verify=find_client)``."""
 
     default_name = "apiKeyQuery"
-
-    if TYPE_CHECKING:
-
-        @overload
-        def __init__(
-            self: APIKeyQuery[str],
-            name: str,
-            verify: None = None,
-            *,
-            scheme_name: str | None = None,
-            description: str | None = None,
-            scopes_of: Callable[[str], Iterable[str]] | None = None,
-        ) -> None: ...
-
-        @overload
-        def __init__(
-            self,
-            name: str,
-            verify: Callable[[str], P | None],
-            *,
-            scheme_name: str | None = None,
-            description: str | None = None,
-            scopes_of: Callable[[P], Iterable[str]] | None = None,
-        ) -> None: ...
-
-        def __init__(self, name: str, verify: Any = None, **options: Any) -> None: ...
 
     location = "query"
 
@@ -314,36 +273,10 @@ class APIKeyQuery(_APIKey[P]):
         return request.query.get(self.name) or None
 
 
-class APIKeyCookie(_APIKey[P]):
+class APIKeyCookie(_APIKey[K]):
     """An API key in a cookie: ``APIKeyCookie("session", verify=find_session)``."""
 
     default_name = "apiKeyCookie"
-
-    if TYPE_CHECKING:
-
-        @overload
-        def __init__(
-            self: APIKeyCookie[str],
-            name: str,
-            verify: None = None,
-            *,
-            scheme_name: str | None = None,
-            description: str | None = None,
-            scopes_of: Callable[[str], Iterable[str]] | None = None,
-        ) -> None: ...
-
-        @overload
-        def __init__(
-            self,
-            name: str,
-            verify: Callable[[str], P | None],
-            *,
-            scheme_name: str | None = None,
-            description: str | None = None,
-            scopes_of: Callable[[P], Iterable[str]] | None = None,
-        ) -> None: ...
-
-        def __init__(self, name: str, verify: Any = None, **options: Any) -> None: ...
 
     location = "cookie"
 
@@ -363,7 +296,7 @@ def _bearer_token(request: Request) -> str | None:
     return token
 
 
-class HTTPBearer(SecurityScheme[str, P]):
+class HTTPBearer(SecurityScheme[str, K]):
     """A bearer token (``Authorization: Bearer <token>``), RFC 6750.
 
     Args:
@@ -373,36 +306,14 @@ class HTTPBearer(SecurityScheme[str, P]):
 
     default_name = "bearerAuth"
 
-    @overload
-    def __init__(
-        self: HTTPBearer[str],
-        verify: None = None,
-        *,
-        bearer_format: str | None = None,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        scopes_of: Callable[[str], Iterable[str]] | None = None,
-    ) -> None: ...
-
-    @overload
     def __init__(
         self,
-        verify: Callable[[str], P | None],
+        verify: Callable[[str], K | None] | None = None,
         *,
         bearer_format: str | None = None,
         scheme_name: str | None = None,
         description: str | None = None,
-        scopes_of: Callable[[P], Iterable[str]] | None = None,
-    ) -> None: ...
-
-    def __init__(
-        self,
-        verify: Callable[[str], Any] | None = None,
-        *,
-        bearer_format: str | None = None,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        scopes_of: Callable[[Any], Iterable[str]] | None = None,
+        scopes_of: Callable[[K], Iterable[str]] | None = None,
     ) -> None:
         super().__init__(
             verify, scheme_name=scheme_name, description=description, scopes_of=scopes_of
@@ -422,7 +333,7 @@ class HTTPBearer(SecurityScheme[str, P]):
         return scheme
 
 
-class HTTPBasic(SecurityScheme[BasicCredentials, P]):
+class HTTPBasic(SecurityScheme[BasicCredentials, B]):
     """HTTP basic authentication (RFC 7617): ``verify`` gets :class:`BasicCredentials`.
 
     Args:
@@ -432,36 +343,14 @@ class HTTPBasic(SecurityScheme[BasicCredentials, P]):
 
     default_name = "basicAuth"
 
-    @overload
-    def __init__(
-        self: HTTPBasic[BasicCredentials],
-        verify: None = None,
-        *,
-        realm: str = "private",
-        scheme_name: str | None = None,
-        description: str | None = None,
-        scopes_of: Callable[[BasicCredentials], Iterable[str]] | None = None,
-    ) -> None: ...
-
-    @overload
     def __init__(
         self,
-        verify: Callable[[BasicCredentials], P | None],
+        verify: Callable[[BasicCredentials], B | None] | None = None,
         *,
         realm: str = "private",
         scheme_name: str | None = None,
         description: str | None = None,
-        scopes_of: Callable[[P], Iterable[str]] | None = None,
-    ) -> None: ...
-
-    def __init__(
-        self,
-        verify: Callable[[BasicCredentials], Any] | None = None,
-        *,
-        realm: str = "private",
-        scheme_name: str | None = None,
-        description: str | None = None,
-        scopes_of: Callable[[Any], Iterable[str]] | None = None,
+        scopes_of: Callable[[B], Iterable[str]] | None = None,
     ) -> None:
         super().__init__(
             verify, scheme_name=scheme_name, description=description, scopes_of=scopes_of
@@ -484,49 +373,23 @@ class HTTPBasic(SecurityScheme[BasicCredentials, P]):
 # -- OAuth2 -------------------------------------------------------------------------------
 
 
-class _OAuth2Bearer(SecurityScheme[str, P]):
+class _OAuth2Bearer(SecurityScheme[str, K]):
     """An OAuth2 flow: documented with its token URL and scopes, checked as a bearer token
     (the token endpoint itself is the app's own route or another service)."""
 
     flow: ClassVar[str] = "password"
     default_name = "oauth2"
 
-    @overload
-    def __init__(
-        self: _OAuth2Bearer[str],
-        token_url: str,
-        verify: None = None,
-        *,
-        scopes: Mapping[str, str] | None = None,
-        refresh_url: str | None = None,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        scopes_of: Callable[[str], Iterable[str]] | None = None,
-    ) -> None: ...
-
-    @overload
     def __init__(
         self,
         token_url: str,
-        verify: Callable[[str], P | None],
+        verify: Callable[[str], K | None] | None = None,
         *,
         scopes: Mapping[str, str] | None = None,
         refresh_url: str | None = None,
         scheme_name: str | None = None,
         description: str | None = None,
-        scopes_of: Callable[[P], Iterable[str]] | None = None,
-    ) -> None: ...
-
-    def __init__(
-        self,
-        token_url: str,
-        verify: Callable[[str], Any] | None = None,
-        *,
-        scopes: Mapping[str, str] | None = None,
-        refresh_url: str | None = None,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        scopes_of: Callable[[Any], Iterable[str]] | None = None,
+        scopes_of: Callable[[K], Iterable[str]] | None = None,
     ) -> None:
         super().__init__(
             verify, scheme_name=scheme_name, description=description, scopes_of=scopes_of
@@ -548,7 +411,7 @@ class _OAuth2Bearer(SecurityScheme[str, P]):
         return {"type": "oauth2", "flows": {self.flow: flow}}
 
 
-class OAuth2PasswordBearer(_OAuth2Bearer[P]):
+class OAuth2PasswordBearer(_OAuth2Bearer[K]):
     """OAuth2's password flow: clients get a token at ``token_url`` and send it as a
     bearer token, which ``verify`` checks.
 
@@ -562,7 +425,7 @@ class OAuth2PasswordBearer(_OAuth2Bearer[P]):
     flow = "password"
 
 
-class OAuth2ClientCredentials(_OAuth2Bearer[P]):
+class OAuth2ClientCredentials(_OAuth2Bearer[K]):
     """OAuth2's client-credentials flow (service to service), checked as a bearer token;
     arguments as for :class:`OAuth2PasswordBearer`."""
 

@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 from .datastructures import HeaderDict
 from .http import quote_path, quote_url
-from .request import Request
+from .request import Request, require_app, require_route
 from .response import _STATUS_PAIRS, HTTPResponse, Response, _status_pair
 
 _new_response = HTTPResponse.__new__
@@ -94,13 +94,7 @@ class RequestContext:
         Raises:
             RuntimeError: The context is not bound to an app (built by hand, without one).
         """
-        app = self.app
-        if app is None:
-            raise RuntimeError(
-                "ctx.bound_app: this RequestContext is not bound to an app"
-                " (it was built without one, outside Lcore's handling of a request)"
-            )
-        return app
+        return require_app(self.app, "ctx", "RequestContext")
 
     @property
     def bound_route(self) -> Route:
@@ -110,13 +104,7 @@ class RequestContext:
             RuntimeError: No route matched (yet): the request is not routed, e.g. in a
                 ``before_request`` hook, on a 404, or built by hand.
         """
-        route = self.route
-        if route is None:
-            raise RuntimeError(
-                "ctx.bound_route: no route has matched this request"
-                " (read it in a handler, not before routing or on a 404)"
-            )
-        return route
+        return require_route(self.route, "ctx")
 
     def lazy(self, key: str, factory: Callable[[], Any]) -> None:
         """Compute ``ctx.<key>`` with ``factory()`` on first access, then keep it."""

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .app import Lcore
     from .route import Route
 
-__all__ = ["BaseRequest", "Request", "TrustedProxies"]
+__all__ = ["BaseRequest", "Request", "TrustedProxies", "require_app", "require_route"]
 
 
 _NO_PROXIES = TrustedProxies()
@@ -94,13 +94,7 @@ class Request:
         Raises:
             RuntimeError: The request is not bound to an app (built by hand, without one).
         """
-        app = self.app
-        if app is None:
-            raise RuntimeError(
-                "request.bound_app: this Request is not bound to an app"
-                " (it was built without one, outside Lcore's handling of a request)"
-            )
-        return app
+        return require_app(self.app, "request", "Request")
 
     @property
     def bound_route(self) -> Route:
@@ -110,13 +104,7 @@ class Request:
             RuntimeError: No route matched (yet): the request is not routed, e.g. in a
                 ``before_request`` hook, on a 404, or built by hand.
         """
-        route = self.route
-        if route is None:
-            raise RuntimeError(
-                "request.bound_route: no route has matched this request"
-                " (read it in a handler, not before routing or on a 404)"
-            )
-        return route
+        return require_route(self.route, "request")
 
     # -- the request line ---------------------------------------------------------------
 
@@ -475,3 +463,24 @@ class Request:
 
 
 BaseRequest = Request
+
+
+def require_app(app: Lcore | None, owner: str, kind: str) -> Lcore:
+    """``app``, or the error saying that ``owner`` (``request``, ``ctx``), a ``kind``, has
+    none."""
+    if app is None:
+        raise RuntimeError(
+            f"{owner}.bound_app: this {kind} is not bound to an app"
+            " (it was built without one, outside Lcore's handling of a request)"
+        )
+    return app
+
+
+def require_route(route: Route | None, owner: str) -> Route:
+    """``route``, or the error saying that no route has matched ``owner``'s request."""
+    if route is None:
+        raise RuntimeError(
+            f"{owner}.bound_route: no route has matched this request"
+            " (read it in a handler, not before routing or on a 404)"
+        )
+    return route
