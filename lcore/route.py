@@ -15,10 +15,12 @@ from .errors import PluginError
 from .http import path_shift
 from .middleware.base import NextHandler
 from .params import Binder, HandlerSpec, analyze_handler, compile_binder
-from .response import HTTPResponse
+from .response import HTTPError, HTTPResponse, Response
+from .typeinfo import is_response_model
 
 if TYPE_CHECKING:
     from .app import Lcore
+    from .converters import Invalid
     from .routing import ParsedRule
 
 __all__ = ["Route", "RouteReset", "path_shift", "run_coroutine", "yieldroutes"]
@@ -152,6 +154,11 @@ class Route:
         binder = compile_binder(self.spec) if self.mounted_from is None else None
         if binder is not None:
             callback = _bound_callback(callback, binder)
+        model = self.response_model() if self.mounted_from is None else None
+        if model is not None:
+            from .responsemodel import compile_serializer  # NOTE: on first use, as converters
+
+            callback = _checked_result(callback, compile_serializer(model), self)
         status = self.config.get("status")
         if status is not None:
             callback = _with_status(callback, int(status))
@@ -166,6 +173,51 @@ class Route:
             if not callable(callback):
                 raise PluginError(f"plugin {plugin!r} did not return a callable")
         return callback
+
+    def response_model(self) -> Any:
+        """The type results are sent through: the ``response_model`` option, else the
+        return annotation when it is a model (see :func:`~lcore.typeinfo.is_response_model`);
+        ``None`` when there is none or the check is off (the ``check_response`` option, or
+        the ``json.check_response`` config key).
+
+        Raises:
+            NameError: An annotation names something that does not exist.
+            TypeError: A parameter type lcore cannot read, without a default.
+        """
+        check = self.config.get("check_response")
+        if check is None:
+            check = self.app.config.get("json.check_response", True)
+        if not check:
+            return None
+        model = self.config.get("response_model")
+        if model is not None:
+            return model
+        returns = self.spec.return_annotation
+        return returns if is_response_model(returns) else None
+
+    def refused_result(self, invalid: Invalid) -> HTTPError:
+        """The 500 for a result that does not match the route's response model, logged
+        once with the route and every problem; the problems are in the body in debug mode.
+        """
+        import logging
+
+        problems = invalid.details(("response",))
+        listed = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            f" ({problem['type']})"
+            for problem in problems
+        )
+        message = f"{self._where()}: the result does not match its response model: {listed}"
+        logging.getLogger("lcore").error(message)
+        context = context_var.get()
+        owner = context.request.app if context is not None else None
+        debug = (owner or self.app).debug
+        return HTTPError(
+            500,
+            "Internal Server Error",
+            traceback=message if debug else None,
+            detail=problems if debug else None,
+        )
 
     def _build_handle(self) -> NextHandler:
         """The context-level handler: post middleware around the (mounted) call."""
@@ -242,6 +294,25 @@ def _bound_callback(callback: Callable[..., Any], binder: Binder) -> Callable[..
         return callback(**binder(context.request, url_args))
 
     return call_bound
+
+
+def _checked_result(
+    callback: Callable[..., Any], serialize: Callable[[Any], Any], route: Route
+) -> Callable[..., Any]:
+    """Send the handler's result through the route's response model; a response object
+    (``HTTPResponse``, ``HTTPError``, ``Response``) goes out as it is."""
+    from .converters import Invalid
+
+    def call_checked(*args: Any, **kwargs: Any) -> Any:
+        result = callback(*args, **kwargs)
+        if isinstance(result, Response):
+            return result
+        try:
+            return serialize(result)
+        except Invalid as invalid:
+            raise route.refused_result(invalid) from None
+
+    return call_checked
 
 
 def _with_status(callback: Callable[..., Any], status: int) -> Callable[..., Any]:

@@ -1,0 +1,337 @@
+"""Response models: a handler's result sent through its return annotation (or the
+``response_model`` route option), so only the model's fields go out and a result that does
+not match is refused (a 500), never sent.
+
+A serialiser is compiled once per route from :func:`typeinfo.shape_of`, like the
+converters, but it reads Python values (dicts, dataclasses, objects with attributes) and
+returns what the JSON encoder sends. Loaded with the first route that has a model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from .converters import MAX_PROBLEMS, Invalid, Loc
+from .typeinfo import Shape, is_dataclass_type, model_fields, shape_of
+
+__all__ = ["Serializer", "compile_serializer"]
+
+Serializer = Callable[[Any], Any]
+
+_NO: Any = object()  # a field the value does not have (None is a value)
+_NOT_SEQUENCES: tuple[type[Any], ...] = (str, bytes, bytearray, Mapping)
+#: Values that have no fields to read a model from.
+_NOT_OBJECTS: tuple[type[Any], ...] = (
+    str,
+    bytes,
+    bytearray,
+    int,
+    float,
+    list,
+    tuple,
+    set,
+    frozenset,
+)
+#: Scalar classes, each with the instance check a value of it must pass and its label.
+_SCALARS: dict[Any, tuple[Callable[[Any], bool], str]] = {
+    str: (lambda v: isinstance(v, str), "a string"),
+    int: (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    bool: (lambda v: isinstance(v, bool), "a boolean"),
+    Decimal: (
+        lambda v: isinstance(v, Decimal | int | float) and not isinstance(v, bool),
+        "a decimal number",
+    ),
+    UUID: (lambda v: isinstance(v, UUID), "a UUID"),
+    datetime: (lambda v: isinstance(v, datetime), "a datetime"),
+    date: (lambda v: isinstance(v, date), "a date"),
+    time: (lambda v: isinstance(v, time), "a time"),
+    type(None): (lambda v: v is None, "null"),
+}
+
+
+def compile_serializer(annotation: Any) -> Serializer:
+    """The serialiser of ``annotation``: it returns the value to send, or raises
+    :class:`~lcore.converters.Invalid` with every problem (at most 100).
+
+    Raises:
+        TypeError: A type with nothing to check it by (never: unknown classes are
+            checked with ``isinstance``).
+        NameError: A forward reference inside a model that cannot be resolved yet.
+    """
+    return _build(annotation, {})
+
+
+def _collect(
+    problems: list[tuple[Loc, str, str]] | None, key: str | int, invalid: Invalid
+) -> list[tuple[Loc, str, str]]:
+    """Add ``invalid``'s problems under ``key``; past :data:`MAX_PROBLEMS`, stop at once.
+
+    Raises:
+        Invalid: The list is full.
+    """
+    problems = problems or []
+    problems.extend(((key, *where), msg, kind) for where, msg, kind in invalid.problems)
+    if len(problems) >= MAX_PROBLEMS:
+        del problems[MAX_PROBLEMS:]
+        problems.append(((), f"more than {MAX_PROBLEMS} problems; stopped", "too_many_errors"))
+        raise Invalid(problems)
+    return problems
+
+
+def _build(annotation: Any, cache: dict[Any, Serializer]) -> Serializer:
+    shape = shape_of(annotation)
+    kind, args = shape.kind, shape.args
+    if kind == "any":
+        return _as_is
+    if kind == "union":
+        options = [_build(option, cache) for option in args]
+        return _union(options, shape.optional)
+    if kind == "literal":
+        return _literal(args)
+    if kind == "tuple":
+        return _fixed(tuple(_build(a, cache) for a in args))
+    if kind == "list":
+        return _items(_build(args[0], cache) if args else _as_is)
+    if kind == "dict":
+        return _mapping(_build(args[0], cache) if args else _as_is)
+    if kind == "enum":
+        return _enum(shape.tp)
+    if kind in ("dataclass", "typeddict"):
+        return _model(shape, cache)
+    if shape.tp is float:
+        return _float
+    check = _SCALARS.get(shape.tp)
+    if check is not None:
+        return _scalar(*check)
+    if kind == "class":
+        return _instance(shape.tp)
+    raise TypeError(f"lcore cannot check results of type {shape.tp!r}")
+
+
+def _kind(value: object) -> str:
+    """The name of a value's type, for problem messages."""
+    return type(value).__name__
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _scalar(accepts: Callable[[Any], bool], label: str) -> Serializer:
+    def check(value: Any) -> Any:
+        if accepts(value):
+            return value
+        raise Invalid.one(f"expected {label}, got {_kind(value)}", "result_type")
+
+    return check
+
+
+def _float(value: Any) -> Any:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        if isinstance(value, int) or math.isfinite(value):
+            return value
+        raise Invalid.one("expected a finite number", "finite_number")
+    raise Invalid.one(f"expected a number, got {_kind(value)}", "result_type")
+
+
+def _instance(cls: type[Any]) -> Serializer:
+    def check(value: Any) -> Any:
+        if isinstance(value, cls):
+            return value
+        raise Invalid.one(f"expected {cls.__name__}, got {_kind(value)}", "result_type")
+
+    return check
+
+
+def _enum(cls: Any) -> Serializer:
+    def check(value: Any) -> Any:
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(value)
+        except (ValueError, TypeError):
+            choices = ", ".join(repr(member.value) for member in cls)
+            raise Invalid.one(f"expected one of {choices}", "enum") from None
+
+    return check
+
+
+def _literal(choices: tuple[Any, ...]) -> Serializer:
+    label = ", ".join(repr(c) for c in choices)
+
+    def check(value: Any) -> Any:
+        for choice in choices:
+            if type(choice) is type(value) and choice == value:
+                return value
+        raise Invalid.one(f"expected one of {label}", "literal_error")
+
+    return check
+
+
+def _union(options: list[Serializer], optional: bool) -> Serializer:
+    def first(value: Any) -> Any:
+        if value is None and optional:
+            return None
+        failures: list[Invalid] = []
+        for option in options:
+            try:
+                return option(value)
+            except Invalid as invalid:
+                failures.append(invalid)
+        if optional and len(options) == 1:
+            raise failures[0]
+        raise Invalid.one(f"matches none of the types allowed, got {_kind(value)}", "union")
+
+    return first
+
+
+def _elements(value: Any) -> Iterable[Any]:
+    """A sequence result (a list, tuple, set, a query's rows...) as an iterable.
+
+    Raises:
+        Invalid: Text, bytes, a mapping, or anything that cannot be iterated.
+    """
+    if _is_sequence(value):
+        return value  # type: ignore[no-any-return]  # Any: checked iterable just above
+    raise Invalid.one(f"expected a list, got {_kind(value)}", "list_type")
+
+
+def _is_sequence(value: object) -> bool:
+    return isinstance(value, Iterable) and not isinstance(value, _NOT_SEQUENCES)
+
+
+def _items(item: Serializer) -> Serializer:
+    def convert(value: Any) -> Any:
+        out: list[Any] = []
+        problems: list[tuple[Loc, str, str]] | None = None
+        for index, element in enumerate(_elements(value)):
+            try:
+                out.append(item(element))
+            except Invalid as invalid:
+                problems = _collect(problems, index, invalid)
+        if problems:
+            raise Invalid(problems)
+        return out
+
+    return convert
+
+
+def _fixed(items: tuple[Serializer, ...]) -> Serializer:
+    def convert(value: Any) -> Any:
+        elements = list(_elements(value))
+        if len(elements) != len(items):
+            raise Invalid.one(f"expected exactly {len(items)} items", "tuple_length")
+        return _items_each(items, elements)
+
+    return convert
+
+
+def _items_each(items: tuple[Serializer, ...], elements: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    problems: list[tuple[Loc, str, str]] | None = None
+    for index, (item, element) in enumerate(zip(items, elements, strict=True)):
+        try:
+            out.append(item(element))
+        except Invalid as invalid:
+            problems = _collect(problems, index, invalid)
+    if problems:
+        raise Invalid(problems)
+    return out
+
+
+def _mapping(item: Serializer) -> Serializer:
+    def convert(value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise Invalid.one(f"expected an object, got {_kind(value)}", "dict_type")
+        source: Mapping[Any, Any] = value  # pyright: ignore[reportUnknownVariableType]
+        out: dict[str, Any] = {}
+        problems: list[tuple[Loc, str, str]] | None = None
+        for key, element in source.items():
+            if not isinstance(key, str):
+                problems = _collect(
+                    problems, str(key), Invalid.one("keys must be text", "dict_key")
+                )
+                continue
+            try:
+                out[key] = item(element)
+            except Invalid as invalid:
+                problems = _collect(problems, key, invalid)
+        if problems:
+            raise Invalid(problems)
+        return out
+
+    return convert
+
+
+class _Lazy:
+    """A serialiser placeholder for recursive models, filled once the model is built."""
+
+    __slots__ = ("target",)
+
+    def __init__(self) -> None:
+        self.target: Serializer | None = None
+
+    def __call__(self, value: Any) -> Any:
+        assert self.target is not None
+        return self.target(value)
+
+
+def _model(shape: Shape, cache: dict[Any, Serializer]) -> Serializer:
+    """A dataclass or TypedDict: its fields read from a mapping's keys or an object's
+    attributes, each checked by its type; nothing else is kept."""
+    model: type[Any] = shape.tp
+    if model in cache:
+        return cache[model]
+    placeholder = _Lazy()
+    cache[model] = placeholder
+    fields: list[tuple[str, Serializer, bool, Callable[[], Any] | None]] = []
+    for field in model_fields(model):
+        default = field.default_factory
+        if default is None and field.default is not dataclasses.MISSING:
+            default = _constant(field.default)
+        fields.append((field.name, _build(field.annotation, cache), field.required, default))
+    exact = model if is_dataclass_type(model) else None
+
+    def convert(value: Any) -> Any:
+        # PERF: an instance of the model itself is sent as it is: its fields are the
+        # model's (bench/typed.py, "POST dataclass body, 5 fields" returns its Item).
+        if type(value) is exact:
+            return value
+        if isinstance(value, Mapping):
+            mapping: Mapping[str, Any] = value  # pyright: ignore[reportUnknownVariableType]
+            read: Callable[[str], Any] = lambda name: mapping.get(name, _NO)  # noqa: E731
+        elif isinstance(value, _NOT_OBJECTS) or value is None:
+            raise Invalid.one(f"expected an object, got {_kind(value)}", "model_type")
+        else:
+            read = lambda name: getattr(value, name, _NO)  # noqa: E731
+        out: dict[str, Any] = {}
+        problems: list[tuple[Loc, str, str]] | None = None
+        for name, serialize, required, default in fields:
+            found = read(name)
+            if found is _NO:
+                if default is not None:
+                    out[name] = default()
+                elif required:
+                    problems = _collect(problems, name, Invalid.one("field required", "missing"))
+                continue
+            try:
+                out[name] = serialize(found)
+            except Invalid as invalid:
+                problems = _collect(problems, name, invalid)
+        if problems:
+            raise Invalid(problems)
+        return out
+
+    placeholder.target = convert
+    cache[model] = convert
+    return convert
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
