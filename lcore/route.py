@@ -1,5 +1,6 @@
 """Route: one registered handler, its analysed signature, and its call chain compiled once
-(async adapter, parameter binder, status option, plugins, post middleware, mounting)."""
+(async adapter, parameter binder, response model, status option, plugins, post
+middleware, mounting)."""
 
 from __future__ import annotations
 
