@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -59,12 +60,30 @@ def compile_serializer(annotation: Any) -> Serializer:
     """The serialiser of ``annotation``: it returns the value to send, or raises
     :class:`~lcore.converters.Invalid` with every problem (at most 100).
 
+    Two forms are built, as for the converters: the generic one, which reads dicts and
+    objects and reports every problem, and a fast one in which a model read from a dict is
+    a generated straight-line function (``str``/``int``/``float``/``bool`` fields checked
+    inline by exact type) that doubts at the first value it does not accept. A value goes
+    through the fast form, and only on a doubt or a problem through the generic one.
+
     Raises:
         TypeError: A type with nothing to check it by (never: unknown classes are
             checked with ``isinstance``).
         NameError: A forward reference inside a model that cannot be resolved yet.
     """
-    return _build(annotation, {})
+    generic_cache: dict[Any, Serializer] = {}
+    generic = _build(annotation, generic_cache)
+    fast = _build_fast(annotation, {}, generic_cache)
+    if fast is generic:
+        return generic
+
+    def serialize(value: Any) -> Any:
+        try:
+            return fast(value)
+        except (_Doubt, Invalid):
+            return generic(value)
+
+    return serialize
 
 
 def _collect(
@@ -335,3 +354,124 @@ def _model(shape: Shape, cache: dict[Any, Serializer]) -> Serializer:
 
 def _constant(value: Any) -> Callable[[], Any]:
     return lambda: value
+
+
+# -- the fast form ------------------------------------------------------------------------
+
+
+class _Doubt(Exception):
+    """Raised by the fast form where it cannot decide alone; the generic form decides."""
+
+
+def _build_fast(
+    annotation: Any, cache: dict[Any, Serializer], generic: dict[Any, Serializer]
+) -> Serializer:
+    """The fast form of ``annotation``; the generic serialiser where it has none."""
+    shape = shape_of(annotation)
+    if shape.kind in ("dataclass", "typeddict"):
+        if shape.tp not in cache:
+            placeholder = _Lazy()
+            cache[shape.tp] = placeholder
+            placeholder.target = cache[shape.tp] = _fast_model(shape.tp, cache, generic)
+        return cache[shape.tp]
+    if shape.kind == "list" and shape.args:
+        item = _plain_scalar(shape.args[0])
+        if item is not None and item is not float:
+            return _fast_scalars(item)
+        return _fast_items(_build_fast(shape.args[0], cache, generic))
+    if shape.kind == "union" and shape.optional and len(shape.args) == 1:
+        return _fast_optional(_build_fast(shape.args[0], cache, generic))
+    return _build(annotation, generic)
+
+
+def _plain_scalar(annotation: Any) -> type[Any] | None:
+    """``str``, ``int``, ``bool`` or ``float`` without bounds or metadata, else ``None``."""
+    shape = shape_of(annotation)
+    if shape.kind == "class" and not shape.metadata and shape.tp in (str, int, bool, float):
+        return typing.cast("type[Any]", shape.tp)
+    return None
+
+
+def _fast_scalars(item: type[Any]) -> Serializer:
+    """A list of exact ``str``, ``int`` or ``bool`` (sent as it is), else a doubt."""
+
+    def convert(value: Any) -> Any:
+        if type(value) is not list:
+            raise _Doubt
+        elements: list[Any] = value  # pyright: ignore[reportUnknownVariableType]
+        for element in elements:
+            if type(element) is not item:
+                raise _Doubt
+        return elements
+
+    return convert
+
+
+def _fast_items(item: Serializer) -> Serializer:
+    def convert(value: Any) -> Any:
+        if type(value) is not list:
+            raise _Doubt
+        elements: list[Any] = value  # pyright: ignore[reportUnknownVariableType]
+        return [item(element) for element in elements]
+
+    return convert
+
+
+def _fast_optional(inner: Serializer) -> Serializer:
+    def maybe(value: Any) -> Any:
+        return None if value is None else inner(value)
+
+    return maybe
+
+
+def _fast_model(
+    model: type[Any], cache: dict[Any, Serializer], generic: dict[Any, Serializer]
+) -> Serializer:
+    """A model's fast form: one generated function that reads a dict's keys (an instance
+    of the model's own dataclass passes as it is) and doubts at anything else. Only field
+    names, as ``repr`` literals, and indexes enter its source."""
+    # PERF: one frame per object, no problem bookkeeping (bench/typed.py, "GET row via
+    # dependency + model": a dict row sent through its model).
+    scope: dict[str, Any] = {
+        "_Doubt": _Doubt, "_NO": _NO, "_dict": dict, "_str": str, "_int": int,
+        "_bool": bool, "_float": float, "_INF": math.inf,
+        "_exact": model if is_dataclass_type(model) else _Doubt,
+    }  # fmt: skip
+    lines = [
+        "def convert(value):",
+        " if type(value) is _exact:",
+        "  return value",
+        " if type(value) is not _dict:",
+        "  raise _Doubt",
+    ]
+    names: list[str] = []
+    for index, field in enumerate(model_fields(model)):
+        var = f"v{index}"
+        names.append(field.name)
+        default = field.default_factory
+        if default is None and field.default is not dataclasses.MISSING:
+            default = _constant(field.default)
+        lines.append(f" {var} = value.get({field.name!r}, _NO)")
+        lines.append(f" if {var} is _NO:")
+        if default is not None:
+            scope[f"d{index}"] = default
+            lines.append(f"  {var} = d{index}()")
+        else:  # required, or a TypedDict key the generic form leaves out: it decides
+            lines.append("  raise _Doubt")
+        plain = _plain_scalar(field.annotation)
+        if plain is float:
+            finite = f"(type({var}) is _float and -_INF < {var} < _INF)"
+            lines.append(f" elif not ({finite} or type({var}) is _int):")
+            lines.append("  raise _Doubt")
+        elif plain is not None:
+            lines.append(f" elif type({var}) is not _{plain.__name__}:")
+            lines.append("  raise _Doubt")
+        else:
+            scope[f"c{index}"] = _build_fast(field.annotation, cache, generic)
+            lines.append(" else:")
+            lines.append(f"  {var} = c{index}({var})")
+    items = ", ".join(f"{name!r}: v{index}" for index, name in enumerate(names))
+    lines.append(f" return {{{items}}}")
+    # NOTE: no user text enters the source but repr'd field names.
+    exec(compile("\n".join(lines), "<lcore fast response model>", "exec"), scope)
+    return typing.cast("Serializer", scope["convert"])

@@ -528,3 +528,22 @@ def test_a_declared_response_with_its_own_content_keeps_it(app: Lcore) -> None:
 
     response = app.openapi()["paths"]["/me"]["get"]["responses"]["200"]
     assert response["content"] == own["content"]
+
+
+def test_the_fast_form_reads_a_dict_row_alone() -> None:
+    from lcore import responsemodel
+
+    fast = responsemodel._build_fast(UserOut, {}, {})
+    assert fast({"id": 1, "name": "a", "tags": ["x"], "secret": 0}) == {
+        "id": 1,
+        "name": "a",
+        "address": None,
+        "tags": ["x"],
+    }
+    with pytest.raises(responsemodel._Doubt):
+        fast({"id": True, "name": "a"})
+
+
+def test_a_missing_optional_typeddict_key_is_left_out_by_the_combined_form() -> None:
+    serialize = compile_serializer(TagOut)
+    assert serialize({"tag": "a", "x": 1}) == {"tag": "a"}

@@ -9,9 +9,12 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lcore import responsemodel
+from lcore.converters import Invalid
 from lcore.jsonutil import json_default
 from lcore.responsemodel import compile_serializer
 
@@ -87,3 +90,46 @@ def test_instances_are_sent_as_before(users: list[User]) -> None:
     assert sent(SERIALIZE_LIST(users)) == sent(users)
     for user in users:
         assert SERIALIZE(user) is user
+
+
+# -- the fast form against the generic one ------------------------------------------------
+
+
+@dataclasses.dataclass
+class Small:
+    name: str
+    qty: int = 1
+    ratio: float = 0.5
+    tags: list[str] = dataclasses.field(default_factory=list[str])
+    inner: Small | None = None
+
+
+KEYS = st.sampled_from(["name", "qty", "ratio", "tags", "inner", "x"])
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(), st.text(max_size=3))
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=5)),
+    max_leaves=12,
+)
+OBJECTS = st.dictionaries(KEYS, VALUES, max_size=6)
+
+
+def outcome(serialize: Any, value: Any) -> tuple[Any, ...]:
+    try:
+        return ("ok", repr(serialize(value)))
+    except Invalid as invalid:
+        return ("invalid", invalid.problems)
+
+
+@pytest.mark.parametrize("tp", [Small, list[Small], Small | None, list[str], list[float]])
+@given(value=st.one_of(OBJECTS, st.lists(OBJECTS, max_size=3), VALUES))
+def test_the_fast_form_agrees_with_the_generic_one(tp: Any, value: Any) -> None:
+    generic = responsemodel._build(tp, {})
+    expected = outcome(generic, value)
+    assert outcome(compile_serializer(tp), value) == expected
+    fast = responsemodel._build_fast(tp, {}, {})
+    try:
+        found = ("ok", repr(fast(value)))
+    except (responsemodel._Doubt, Invalid):
+        return  # the fast form may doubt; the generic one decides
+    assert found == expected
