@@ -379,6 +379,10 @@ def _build_fast(
         if item is not None and item is not float:
             return _fast_scalars(item)
         return _fast_items(_build_fast(shape.args[0], cache, generic))
+    if shape.kind == "dict" and shape.args:
+        item = _plain_scalar(shape.args[0])
+        if item is not None and item is not float:
+            return _fast_scalar_values(item)
     if shape.kind == "union" and shape.optional and len(shape.args) == 1:
         return _fast_optional(_build_fast(shape.args[0], cache, generic))
     return _build(annotation, generic)
@@ -403,6 +407,23 @@ def _fast_scalars(item: type[Any]) -> Serializer:
             if type(element) is not item:
                 raise _Doubt
         return elements
+
+    return convert
+
+
+def _fast_scalar_values(item: type[Any]) -> Serializer:
+    """A dict of text keys to exact ``str``, ``int`` or ``bool`` (sent as it is), else a
+    doubt."""
+    # PERF: bench/typed.py, N typed int query params, whose handlers return dict[str, int].
+
+    def convert(value: Any) -> Any:
+        if type(value) is not dict:
+            raise _Doubt
+        mapping: dict[Any, Any] = value  # pyright: ignore[reportUnknownVariableType]
+        for key, element in mapping.items():
+            if type(element) is not item or type(key) is not str:
+                raise _Doubt
+        return mapping
 
     return convert
 

@@ -105,6 +105,7 @@ class Small:
 
 
 KEYS = st.sampled_from(["name", "qty", "ratio", "tags", "inner", "x"])
+ODD_KEYS = st.dictionaries(st.integers(0, 2), st.integers(0, 2), max_size=2)
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(), st.text(max_size=3))
 VALUES = st.recursive(
     SCALARS,
@@ -121,8 +122,10 @@ def outcome(serialize: Any, value: Any) -> tuple[Any, ...]:
         return ("invalid", invalid.problems)
 
 
-@pytest.mark.parametrize("tp", [Small, list[Small], Small | None, list[str], list[float]])
-@given(value=st.one_of(OBJECTS, st.lists(OBJECTS, max_size=3), VALUES))
+@pytest.mark.parametrize(
+    "tp", [Small, list[Small], Small | None, list[str], list[float], dict[str, int]]
+)
+@given(value=st.one_of(OBJECTS, st.lists(OBJECTS, max_size=3), VALUES, ODD_KEYS))
 def test_the_fast_form_agrees_with_the_generic_one(tp: Any, value: Any) -> None:
     generic = responsemodel._build(tp, {})
     expected = outcome(generic, value)
