@@ -448,51 +448,70 @@ def _fast_optional(inner: Serializer) -> Serializer:
 def _fast_model(
     model: type[Any], cache: dict[Any, Serializer], generic: dict[Any, Serializer]
 ) -> Serializer:
-    """A model's fast form: one generated function that reads a dict's keys (an instance
-    of the model's own dataclass passes as it is) and doubts at anything else. Only field
-    names, as ``repr`` literals, and indexes enter its source."""
+    """A model's fast form: one generated function that reads a dict's keys, or any other
+    object's attributes (an instance of the model's own dataclass passes as it is), and
+    doubts at anything else. Only field names, as ``repr`` literals, and indexes enter its
+    source."""
     # PERF: one frame per object, no problem bookkeeping (bench/typed.py, "GET row via
     # dependency + model": a dict row sent through its model).
     scope: dict[str, Any] = {
         "_Doubt": _Doubt, "_NO": _NO, "_dict": dict, "_str": str, "_int": int,
-        "_bool": bool, "_float": float, "_INF": math.inf,
+        "_bool": bool, "_float": float, "_INF": math.inf, "_getattr": getattr,
+        "_Mapping": Mapping, "_NOT_OBJECTS": _NOT_OBJECTS,
         "_exact": model if is_dataclass_type(model) else _Doubt,
     }  # fmt: skip
+    fields = model_fields(model)
+    from_dict: list[str] = []
+    from_attributes: list[str] = []
+    for index, field in enumerate(fields):
+        default = field.default_factory
+        if default is None and field.default is not dataclasses.MISSING:
+            default = _constant(field.default)
+        if default is not None:
+            scope[f"d{index}"] = default
+        if _plain_scalar(field.annotation) is None:
+            scope[f"c{index}"] = _build_fast(field.annotation, cache, generic)
+        name, has_default = repr(field.name), default is not None
+        for target, read, indent in (
+            (from_dict, f"value.get({name}, _NO)", "  "),
+            (from_attributes, f"_getattr(value, {name}, _NO)", " "),
+        ):
+            target.extend(_field_lines(index, field.annotation, read, has_default, indent))
+    built = "{" + ", ".join(f"{field.name!r}: v{i}" for i, field in enumerate(fields)) + "}"
     lines = [
         "def convert(value):",
         " if type(value) is _exact:",
         "  return value",
-        " if type(value) is not _dict:",
+        " if type(value) is _dict:",
+        *from_dict,
+        f"  return {built}",
+        " if value is None or isinstance(value, _NOT_OBJECTS) or isinstance(value, _Mapping):",
         "  raise _Doubt",
+        *from_attributes,
+        f" return {built}",
     ]
-    names: list[str] = []
-    for index, field in enumerate(model_fields(model)):
-        var = f"v{index}"
-        names.append(field.name)
-        default = field.default_factory
-        if default is None and field.default is not dataclasses.MISSING:
-            default = _constant(field.default)
-        lines.append(f" {var} = value.get({field.name!r}, _NO)")
-        lines.append(f" if {var} is _NO:")
-        if default is not None:
-            scope[f"d{index}"] = default
-            lines.append(f"  {var} = d{index}()")
-        else:  # required, or a TypedDict key the generic form leaves out: it decides
-            lines.append("  raise _Doubt")
-        plain = _plain_scalar(field.annotation)
-        if plain is float:
-            finite = f"(type({var}) is _float and -_INF < {var} < _INF)"
-            lines.append(f" elif not ({finite} or type({var}) is _int):")
-            lines.append("  raise _Doubt")
-        elif plain is not None:
-            lines.append(f" elif type({var}) is not _{plain.__name__}:")
-            lines.append("  raise _Doubt")
-        else:
-            scope[f"c{index}"] = _build_fast(field.annotation, cache, generic)
-            lines.append(" else:")
-            lines.append(f"  {var} = c{index}({var})")
-    items = ", ".join(f"{name!r}: v{index}" for index, name in enumerate(names))
-    lines.append(f" return {{{items}}}")
     # NOTE: no user text enters the source but repr'd field names.
     exec(compile("\n".join(lines), "<lcore fast response model>", "exec"), scope)
     return typing.cast("Serializer", scope["convert"])
+
+
+def _field_lines(
+    index: int, annotation: Any, read: str, has_default: bool, indent: str
+) -> list[str]:
+    """The lines that read field ``index`` with the expression ``read`` into
+    ``v<index>`` and check it: its default (``d<index>``) when it is missing, an inline
+    exact-type test for a plain scalar, else its fast form (``c<index>``)."""
+    var = f"v{index}"
+    # A missing field without a default is required, or a TypedDict key the generic form
+    # leaves out: the generic form decides.
+    missing = f"{var} = d{index}()" if has_default else "raise _Doubt"
+    lines = [f"{var} = {read}", f"if {var} is _NO:", f" {missing}"]
+    plain = _plain_scalar(annotation)
+    if plain is float:
+        finite = f"(type({var}) is _float and -_INF < {var} < _INF)"
+        lines += [f"elif not ({finite} or type({var}) is _int):", " raise _Doubt"]
+    elif plain is not None:
+        lines += [f"elif type({var}) is not _{plain.__name__}:", " raise _Doubt"]
+    else:
+        lines += ["else:", f" {var} = c{index}({var})"]
+    return [indent + line for line in lines]

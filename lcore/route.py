@@ -92,6 +92,8 @@ class Route:
         #: The rule split into literal text and wildcards (set when registered).
         self.parsed_rule: ParsedRule | None = None
         self._spec: HandlerSpec | None = None
+        #: The response model and its compiled serialiser, once compiled.
+        self._serializer_for: tuple[Any, Callable[[Any], Any]] | None = None
         self.call: Callable[..., Any] = self._compile_call
         self.handle: NextHandler = self._compile_handle
         #: True once compiled when a request may call :attr:`call` directly (no post
@@ -141,12 +143,34 @@ class Route:
         retried at the first request.
 
         Raises:
-            TypeError: A parameter type lcore cannot read, without a default.
+            TypeError: A parameter type lcore cannot read, without a default, or a
+                response model lcore cannot check.
         """
         try:
             _ = self.spec
+            if self.mounted_from is None:
+                self._serializer()
         except NameError:
             self._spec = None
+
+    def _serializer(self) -> Callable[[Any], Any] | None:
+        """The response model's serialiser, compiled once (``None`` without a model).
+
+        Raises:
+            TypeError: A response model lcore cannot check.
+            NameError: A forward reference inside the model that cannot be resolved yet.
+        """
+        model = self.response_model()
+        if model is None:
+            return None
+        if self._serializer_for is None or self._serializer_for[0] is not model:
+            from .responsemodel import compile_serializer  # NOTE: on first use, as converters
+
+            try:
+                self._serializer_for = (model, compile_serializer(model))
+            except TypeError as exc:
+                raise TypeError(f"{self._where()}: response model {model!r}: {exc}") from exc
+        return self._serializer_for[1]
 
     def _build_call(self) -> Callable[..., Any]:
         callback = self.callback
@@ -155,11 +179,9 @@ class Route:
         binder = compile_binder(self.spec) if self.mounted_from is None else None
         if binder is not None:
             callback = _bound_callback(callback, binder)
-        model = self.response_model() if self.mounted_from is None else None
-        if model is not None:
-            from .responsemodel import compile_serializer  # NOTE: on first use, as converters
-
-            callback = _checked_result(callback, compile_serializer(model), self)
+        serialize = self._serializer() if self.mounted_from is None else None
+        if serialize is not None:
+            callback = _checked_result(callback, serialize, self)
         status = self.config.get("status")
         if status is not None:
             callback = _with_status(callback, int(status))

@@ -547,3 +547,34 @@ def test_the_fast_form_reads_a_dict_row_alone() -> None:
 def test_a_missing_optional_typeddict_key_is_left_out_by_the_combined_form() -> None:
     serialize = compile_serializer(TagOut)
     assert serialize({"tag": "a", "x": 1}) == {"tag": "a"}
+
+
+def test_a_response_model_lcore_cannot_check_is_refused_at_registration(app: Lcore) -> None:
+    with pytest.raises(TypeError, match=r"odd \(GET /odd\): response model"):
+
+        @app.get("/odd", response_model=Iterator[int])
+        def odd() -> list[int]:
+            return [1]
+
+
+def test_a_model_defined_further_down_the_module_works(app: Lcore) -> None:
+    @app.get("/later")
+    def later() -> list[DefinedLater]:
+        return [{"x": 1, "y": 2}]  # type: ignore[list-item]
+
+    assert TestClient(app).get("/later").json == [{"x": 1}]
+
+
+@dataclasses.dataclass
+class DefinedLater:
+    x: int
+
+
+def test_the_fast_form_reads_an_objects_attributes_alone() -> None:
+    from lcore import responsemodel
+
+    fast = responsemodel._build_fast(UserOut, {}, {})
+    assert fast(row(tags=["x"])) == {"id": 1, "name": "ann", "address": None, "tags": ["x"]}
+    for odd in ({"id": 1, "name": "a"}.items(), 3, None):
+        with pytest.raises(responsemodel._Doubt):
+            fast(odd)

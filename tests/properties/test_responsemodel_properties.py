@@ -113,6 +113,7 @@ VALUES = st.recursive(
     max_leaves=12,
 )
 OBJECTS = st.dictionaries(KEYS, VALUES, max_size=6)
+ROWS = OBJECTS.map(lambda fields: SimpleNamespace(**fields))
 
 
 def outcome(serialize: Any, value: Any) -> tuple[Any, ...]:
@@ -125,7 +126,7 @@ def outcome(serialize: Any, value: Any) -> tuple[Any, ...]:
 @pytest.mark.parametrize(
     "tp", [Small, list[Small], Small | None, list[str], list[float], dict[str, int]]
 )
-@given(value=st.one_of(OBJECTS, st.lists(OBJECTS, max_size=3), VALUES, ODD_KEYS))
+@given(value=st.one_of(OBJECTS, ROWS, st.lists(OBJECTS | ROWS, max_size=3), VALUES, ODD_KEYS))
 def test_the_fast_form_agrees_with_the_generic_one(tp: Any, value: Any) -> None:
     generic = responsemodel._build(tp, {})
     expected = outcome(generic, value)
