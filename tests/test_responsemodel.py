@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 from uuid import UUID
 
 import pytest
@@ -578,3 +578,20 @@ def test_the_fast_form_reads_an_objects_attributes_alone() -> None:
     for odd in ({"id": 1, "name": "a"}.items(), 3, None):
         with pytest.raises(responsemodel._Doubt):
             fast(odd)
+
+
+def test_a_serialiser_is_compiled_once_per_annotation_and_the_cache_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lcore import responsemodel
+
+    monkeypatch.setattr(responsemodel, "_SERIALIZERS", {})
+    monkeypatch.setattr(responsemodel, "_MAX_SERIALIZERS", 2)
+    first = compile_serializer(list[UserOut])
+    assert compile_serializer(list[UserOut]) is first
+    compile_serializer(TagOut)
+    compile_serializer(Node)  # past the bound: the cache starts again
+    assert list(responsemodel._SERIALIZERS) == [Node]
+    unhashable = list[Annotated[int, {"doc": 1}]]  # its metadata cannot be hashed
+    assert compile_serializer(unhashable)([1, 2]) == [1, 2]
+    assert list(responsemodel._SERIALIZERS) == [Node]
