@@ -17,7 +17,7 @@ from .http import path_shift
 from .middleware.base import NextHandler
 from .params import Binder, HandlerSpec, analyze_handler, compile_binder
 from .response import HTTPError, HTTPResponse, Response
-from .typeinfo import is_response_model
+from .typeinfo import is_dataclass_type, is_response_model
 
 if TYPE_CHECKING:
     from .app import Lcore
@@ -181,7 +181,9 @@ class Route:
             callback = _bound_callback(callback, binder)
         serialize = self._serializer() if self.mounted_from is None else None
         if serialize is not None:
-            callback = _checked_result(callback, serialize, self)
+            model = self.response_model()
+            exact = model if isinstance(model, type) and is_dataclass_type(model) else None
+            callback = _checked_result(callback, serialize, exact, self)
         status = self.config.get("status")
         if status is not None:
             callback = _with_status(callback, int(status))
@@ -320,15 +322,21 @@ def _bound_callback(callback: Callable[..., Any], binder: Binder) -> Callable[..
 
 
 def _checked_result(
-    callback: Callable[..., Any], serialize: Callable[[Any], Any], route: Route
+    callback: Callable[..., Any],
+    serialize: Callable[[Any], Any],
+    exact: type[Any] | None,
+    route: Route,
 ) -> Callable[..., Any]:
     """Send the handler's result through the route's response model; a response object
-    (``HTTPResponse``, ``HTTPError``, ``Response``) goes out as it is."""
+    (``HTTPResponse``, ``HTTPError``, ``Response``) goes out as it is, and so does an
+    instance of the model's own dataclass (``exact``)."""
     from .converters import Invalid
 
     def call_checked(*args: Any, **kwargs: Any) -> Any:
         result = callback(*args, **kwargs)
-        if isinstance(result, Response):
+        # PERF: the model's own instance, first and without a call (bench/typed.py, "POST
+        # dataclass body, 5 fields" returns its Item).
+        if type(result) is exact or isinstance(result, Response):
             return result
         try:
             return serialize(result)
