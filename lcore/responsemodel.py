@@ -2,9 +2,10 @@
 ``response_model`` route option), so only the model's fields go out and a result that does
 not match is refused (a 500), never sent.
 
-A serialiser is compiled once per route from :func:`typeinfo.shape_of`, like the
-converters, but it reads Python values (dicts, dataclasses, objects with attributes) and
-returns what the JSON encoder sends. Loaded with the first route that has a model.
+A serialiser is compiled once per annotation from :func:`typeinfo.shape_of`, like the
+converters (a generic form and a fast one), but it reads Python values (dicts,
+dataclasses, objects with attributes) and returns what the JSON encoder sends. Loaded
+with the first route that has a model.
 """
 
 from __future__ import annotations
@@ -174,6 +175,10 @@ def _float(value: Any) -> Any:
     if isinstance(value, float | int) and not isinstance(value, bool):
         if isinstance(value, int) or math.isfinite(value):
             return value
+        raise Invalid.one("expected a finite number", "finite_number")
+    if isinstance(value, Decimal):  # a NUMERIC column read for a float field
+        if value.is_finite():
+            return float(value)
         raise Invalid.one("expected a finite number", "finite_number")
     raise Invalid.one(f"expected a number, got {_kind(value)}", "result_type")
 

@@ -233,7 +233,7 @@ class Route:
             for problem in problems
         )
         message = f"{self._where()}: the result does not match its response model: {listed}"
-        logging.getLogger("lcore").error(message)
+        logging.getLogger("lcore").error("%s", message)
         context = context_var.get()
         owner = context.request.app if context is not None else None
         debug = (owner or self.app).debug

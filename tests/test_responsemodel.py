@@ -595,3 +595,10 @@ def test_a_serialiser_is_compiled_once_per_annotation_and_the_cache_is_bounded(
     unhashable = list[Annotated[int, {"doc": 1}]]  # its metadata cannot be hashed
     assert compile_serializer(unhashable)([1, 2]) == [1, 2]
     assert list(responsemodel._SERIALIZERS) == [Node]
+
+
+def test_a_decimal_for_a_float_field_is_sent_as_a_number() -> None:
+    serialize = compile_serializer(dict[str, float])
+    assert serialize({"a": Decimal("1.5"), "b": 2}) == {"a": 1.5, "b": 2}
+    with pytest.raises(Invalid):
+        serialize({"a": Decimal("NaN")})

@@ -106,7 +106,9 @@ class Small:
 
 KEYS = st.sampled_from(["name", "qty", "ratio", "tags", "inner", "x"])
 ODD_KEYS = st.dictionaries(st.integers(0, 2), st.integers(0, 2), max_size=2)
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(), st.text(max_size=3))
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.floats(), st.text(max_size=3), st.decimals()
+)
 VALUES = st.recursive(
     SCALARS,
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=5)),
