@@ -89,6 +89,7 @@ from .security import (
     hash_password,
     verify_password,
 )
+from .typeinfo import forbid_extra
 
 # NOTE: imported last on purpose: the proxies `request` and `response` share their names
 # with the submodules lcore.request and lcore.response, and type checkers bind a package
@@ -185,6 +186,7 @@ __all__ = [
     "delete",
     "error",
     "exception_handler",
+    "forbid_extra",
     "get",
     "hash_password",
     "hook",

@@ -414,6 +414,7 @@ LCORE_KEYS: dict[str, Callable[[Any], Any]] = {
     "error.format": _choice("error.format", ("html", "json")),
     "json.backend": _choice("json.backend", ("auto", "json", "ujson")),
     "json.enable": _bool("json.enable"),
+    "json.check_response": _bool("json.check_response"),
     "proxy.trusted": _trusted,
     "request.max_body": _positive_int("request.max_body"),
     "request.max_fields": _positive_int("request.max_fields"),

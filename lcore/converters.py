@@ -37,6 +37,7 @@ from .typeinfo import (
     Shape,
     compile_pattern,
     constraints_of,
+    forbids_extra,
     is_dataclass_type,
     is_typeddict,
     model_fields,
@@ -469,10 +470,12 @@ _NO_KEY: Any = object()  # a key missing from a JSON object (None is a JSON valu
 def _model_converter(
     fields: list[tuple[str, Converter, bool, Callable[[], Any] | None]],
     build: Callable[[dict[str, Any]], Any],
+    known: frozenset[str] | None = None,
 ) -> Converter:
     """Convert a JSON object into a dataclass or TypedDict.
 
-    ``fields`` holds ``(name, converter, required, default_factory)``.
+    ``fields`` holds ``(name, converter, required, default_factory)``; ``known``, when
+    extra keys are refused, the keys the model takes.
     """
 
     def convert(value: Any) -> Any:
@@ -491,6 +494,12 @@ def _model_converter(
                 problems = _add_problems(problems, [((name,), "field required", "missing")])
             elif default is not None:
                 out[name] = default()
+        if known is not None and not source.keys() <= known:
+            for key in source:
+                if key not in known:
+                    problems = _add_problems(
+                        problems, [((key,), "extra fields not permitted", "extra_forbidden")]
+                    )
         if problems:
             raise Invalid(problems)
         return build(out)
@@ -516,12 +525,14 @@ class _Graph:
     placeholder here), whether it is the fast graph, and how many of its nodes (lists and
     dataclasses) have a fast form."""
 
-    __slots__ = ("cache", "fast", "fast_nodes")
+    __slots__ = ("cache", "fast", "fast_nodes", "forbid_extra")
 
-    def __init__(self, fast: bool) -> None:
+    def __init__(self, fast: bool, forbid_extra: bool = False) -> None:
         self.cache: dict[Any, Converter] = {}
         self.fast: bool = fast
         self.fast_nodes: int = 0
+        #: Every model of the graph refuses extra keys (``Body(forbid_extra=True)``).
+        self.forbid_extra: bool = forbid_extra
 
 
 #: Each dataclass's fast converter, built once for every route that reads it (the
@@ -549,15 +560,17 @@ def _model_fields_converter(tp: type[Any], graph: _Graph, dataclass: bool) -> Co
             default = _constant(field.default)
         fields.append((field.name, _build(field.annotation, False, graph), field.required, default))
         annotations.append(field.annotation)
+    known = frozenset(name for name, *_ in fields)
+    refused = known if graph.forbid_extra or forbids_extra(tp) else None
     if dataclass:
         graph.fast_nodes += 1
     if graph.fast and dataclass:
-        placeholder.target = _fast_model(tp, fields, annotations)
+        placeholder.target = _fast_model(tp, fields, annotations, refused)
     else:
         build: Callable[[dict[str, Any]], Any] = dict
         if dataclass:
             build = lambda values: tp(**values)  # noqa: E731
-        placeholder.target = _model_converter(fields, build)
+        placeholder.target = _model_converter(fields, build, refused)
     graph.cache[tp] = placeholder.target
     return placeholder.target
 
@@ -570,6 +583,7 @@ def _fast_model(
     model: type[Any],
     fields: list[tuple[str, Converter, bool, Callable[[], Any] | None]],
     annotations: list[Any],
+    known: frozenset[str] | None = None,
 ) -> Converter:
     """A dataclass's fast converter: one generated straight-line function.
 
@@ -577,7 +591,8 @@ def _fast_model(
     calls the field's (fast) converter for anything else. It raises :class:`_Doubt` at the
     first value it does not accept, never a problem list: the generic converter, rerun by
     :func:`build_converter`, decides. Only field names, as ``repr`` literals, and indexes
-    enter the source; everything else is passed in by name.
+    enter the source; everything else is passed in by name. With ``known`` (extra keys
+    refused), a key outside it is a doubt too.
     """
     # PERF: one frame per object and no problem bookkeeping on success (bench/typed_lib.py,
     # case c: 50 nested dataclasses from a dict).
@@ -586,6 +601,9 @@ def _fast_model(
         "_int": int, "_float": float, "_bool": bool, "_INF": math.inf, "_BIG": _FLOAT_SAFE,
     }  # fmt: skip
     lines = ["def convert(value):", " if type(value) is not _dict:", "  raise _Doubt"]
+    if known is not None:
+        scope["_known"] = known
+        lines += [" if not value.keys() <= _known:", "  raise _Doubt"]
     for index, ((name, converter, _, default), annotation) in enumerate(
         zip(fields, annotations, strict=True)
     ):
@@ -725,7 +743,7 @@ def _build_shape(shape: Shape, text: bool, graph: _Graph) -> Converter:
         model: type[Any] = shape.tp
         if model in graph.cache:  # a recursive model: its placeholder, filled once built
             return graph.cache[model]
-        if graph.fast and model in _FAST_MODELS:
+        if graph.fast and not graph.forbid_extra and model in _FAST_MODELS:
             graph.fast_nodes += 1
             return _FAST_MODELS[model]
         return _model_fields_converter(model, graph, kind == "dataclass")
@@ -736,8 +754,10 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def build_converter(tp: Any, text: bool) -> Converter:
-    """A converter for annotation ``tp``; ``text`` for query/header/cookie/path values.
+def build_converter(tp: Any, text: bool, *, forbid_extra: bool = False) -> Converter:
+    """A converter for annotation ``tp``; ``text`` for query/header/cookie/path values;
+    ``forbid_extra`` to refuse keys outside the fields of every model in it (else only
+    models marked with :func:`~lcore.typeinfo.forbid_extra` refuse them).
 
     Two graphs are built when ``tp`` holds a list or a dataclass: the generic one, which
     reports every problem with its location, and a fast one (generated functions per
@@ -749,16 +769,16 @@ def build_converter(tp: Any, text: bool) -> Converter:
         TypeError: A type lcore cannot validate.
         NameError: A forward reference that cannot be resolved yet.
     """
-    graph = _Graph(fast=False)
+    graph = _Graph(fast=False, forbid_extra=forbid_extra)
     generic = _build(tp, text, graph)
     if not graph.fast_nodes:
         return generic  # no list or dataclass: the fast graph would be the same
-    fast_graph = _Graph(fast=True)
+    fast_graph = _Graph(fast=True, forbid_extra=forbid_extra)
     fast = _build(tp, text, fast_graph)
     if len(_FAST_MODELS) > _MAX_FAST_MODELS:
         _FAST_MODELS.clear()
     for model, converter in fast_graph.cache.items():
-        if is_dataclass_type(model):
+        if is_dataclass_type(model) and not forbid_extra:  # one shared form per model
             _FAST_MODELS[model] = converter
 
     def convert(value: Any) -> Any:

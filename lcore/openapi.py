@@ -431,6 +431,8 @@ class _DocumentBuilder:
     def _responses(self, route: Route, spec: HandlerSpec | None) -> dict[str, Any]:
         status = int(route.config.get("status") or 200)
         returns = spec.return_annotation if spec is not None else _EMPTY
+        if route.config.get("response_model") is not None:
+            returns = route.config["response_model"]
         responses: dict[str, Any] = {str(status): self._response(status, returns)}
         if spec is not None and _validates_input(spec):
             self.uses_errors = True
@@ -458,7 +460,13 @@ class _DocumentBuilder:
             responses[str(status)] = response
         declared: Mapping[Any, Any] = route.config.get("responses") or {}
         for code, value in declared.items():
-            responses[str(code)] = self._declared_response(code, value)
+            response = self._declared_response(code, value)
+            generated = responses.get(str(code), {})
+            if "content" not in response and "content" in generated:
+                # A header or a description declared for a status keeps the schema the
+                # annotation (or response_model) gives it.
+                response["content"] = generated["content"]
+            responses[str(code)] = response
         return responses
 
     def _raised_response(

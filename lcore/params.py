@@ -89,15 +89,19 @@ class Body(Param):
 
     Args:
         embed: Read the key named like the parameter from a JSON object body.
+        forbid_extra: Refuse keys that are not fields, in every dataclass and TypedDict
+            this parameter reads (nested ones included): each is a 422 problem of type
+            ``extra_forbidden``.
         **kwargs: As for :class:`Param`.
     """
 
     source: ClassVar[Source] = "body"
-    __slots__ = ("embed",)
+    __slots__ = ("embed", "forbid_extra")
 
-    def __init__(self, *, embed: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *, embed: bool = False, forbid_extra: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.embed: bool = embed
+        self.forbid_extra: bool = forbid_extra
 
 
 class Depends:
@@ -500,7 +504,10 @@ def _analyze_param(
     try:
         from .converters import build_converter  # NOTE: on first use: not on `import lcore`
 
-        converter = build_converter(declared, source != "body")
+        if isinstance(marker, Body) and marker.forbid_extra:
+            converter = build_converter(declared, False, forbid_extra=True)
+        else:
+            converter = build_converter(declared, source != "body")
     except TypeError:
         if has_default and marker is None:
             # NOTE: an unmarked parameter of a type lcore cannot read keeps its default,

@@ -1,5 +1,6 @@
 """Route: one registered handler, its analysed signature, and its call chain compiled once
-(async adapter, parameter binder, status option, plugins, post middleware, mounting)."""
+(async adapter, parameter binder, response model, status option, plugins, post
+middleware, mounting)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from .errors import PluginError
 from .http import path_shift
 from .middleware.base import NextHandler
 from .params import Binder, HandlerSpec, analyze_handler, compile_binder
-from .response import HTTPResponse
+from .response import HTTPError, HTTPResponse, Response
+from .typeinfo import is_dataclass_type, is_response_model
 
 if TYPE_CHECKING:
     from .app import Lcore
+    from .converters import Invalid
     from .request import Request
     from .routing import ParsedRule
 
@@ -96,6 +99,8 @@ class Route:
         #: The local names where the handler was defined (inside an app factory), for
         #: annotations that name them; set by the route decorator.
         self.localns: dict[str, Any] | None = None
+        #: The response model and its compiled serialiser, once compiled.
+        self._serializer_for: tuple[Any, Callable[[Any], Any]] | None = None
         self.call: Callable[..., Any] = self._compile_call
         self.handle: NextHandler = self._compile_handle
         #: True once compiled when a request may call :attr:`call` directly (no post
@@ -145,12 +150,34 @@ class Route:
         retried at the first request.
 
         Raises:
-            TypeError: A parameter type lcore cannot read, without a default.
+            TypeError: A parameter type lcore cannot read, without a default, or a
+                response model lcore cannot check.
         """
         try:
             _ = self.spec
+            if self.mounted_from is None:
+                self._serializer()
         except NameError:
             self._spec = None
+
+    def _serializer(self) -> Callable[[Any], Any] | None:
+        """The response model's serialiser, compiled once (``None`` without a model).
+
+        Raises:
+            TypeError: A response model lcore cannot check.
+            NameError: A forward reference inside the model that cannot be resolved yet.
+        """
+        model = self.response_model()
+        if model is None:
+            return None
+        if self._serializer_for is None or self._serializer_for[0] is not model:
+            from .responsemodel import compile_serializer  # NOTE: on first use, as converters
+
+            try:
+                self._serializer_for = (model, compile_serializer(model))
+            except TypeError as exc:
+                raise TypeError(f"{self._where()}: response model {model!r}: {exc}") from exc
+        return self._serializer_for[1]
 
     def _build_call(self) -> Callable[..., Any]:
         callback = self.callback
@@ -159,6 +186,11 @@ class Route:
         binder = compile_binder(self.spec) if self.mounted_from is None else None
         if binder is not None:
             callback = _bound_callback(callback, binder)
+        serialize = self._serializer() if self.mounted_from is None else None
+        if serialize is not None:
+            model = self.response_model()
+            exact = model if isinstance(model, type) and is_dataclass_type(model) else None
+            callback = _checked_result(callback, serialize, exact, self)
         guard = security_guard(self) if self.mounted_from is None else None
         if guard is not None:
             callback = _guarded(callback, guard)
@@ -176,6 +208,51 @@ class Route:
             if not callable(callback):
                 raise PluginError(f"plugin {plugin!r} did not return a callable")
         return callback
+
+    def response_model(self) -> Any:
+        """The type results are sent through: the ``response_model`` option, else the
+        return annotation when it is a model (see :func:`~lcore.typeinfo.is_response_model`);
+        ``None`` when there is none or the check is off (the ``check_response`` option, or
+        the ``json.check_response`` config key).
+
+        Raises:
+            NameError: An annotation names something that does not exist.
+            TypeError: A parameter type lcore cannot read, without a default.
+        """
+        check = self.config.get("check_response")
+        if check is None:
+            check = self.app.config.get("json.check_response", True)
+        if not check:
+            return None
+        model = self.config.get("response_model")
+        if model is not None:
+            return model
+        returns = self.spec.return_annotation
+        return returns if is_response_model(returns) else None
+
+    def refused_result(self, invalid: Invalid) -> HTTPError:
+        """The 500 for a result that does not match the route's response model, logged
+        once with the route and every problem; the problems are in the body in debug mode.
+        """
+        import logging
+
+        problems = invalid.details(("response",))
+        listed = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            f" ({problem['type']})"
+            for problem in problems
+        )
+        message = f"{self._where()}: the result does not match its response model: {listed}"
+        logging.getLogger("lcore").error("%s", message)
+        context = context_var.get()
+        owner = context.request.app if context is not None else None
+        debug = (owner or self.app).debug
+        return HTTPError(
+            500,
+            "Internal Server Error",
+            traceback=message if debug else None,
+            detail=problems if debug else None,
+        )
 
     def _build_handle(self) -> NextHandler:
         """The context-level handler: post middleware around the (mounted) call."""
@@ -277,6 +354,31 @@ def _guarded_handler(inner: NextHandler, guard: Callable[[Request], None]) -> Ne
         return inner(context)
 
     return handle_guarded
+
+
+def _checked_result(
+    callback: Callable[..., Any],
+    serialize: Callable[[Any], Any],
+    exact: type[Any] | None,
+    route: Route,
+) -> Callable[..., Any]:
+    """Send the handler's result through the route's response model; a response object
+    (``HTTPResponse``, ``HTTPError``, ``Response``) goes out as it is, and so does an
+    instance of the model's own dataclass (``exact``)."""
+    from .converters import Invalid
+
+    def call_checked(*args: Any, **kwargs: Any) -> Any:
+        result = callback(*args, **kwargs)
+        # PERF: the model's own instance, first and without a call (bench/typed.py, "POST
+        # dataclass body, 5 fields" returns its Item).
+        if type(result) is exact or isinstance(result, Response):
+            return result
+        try:
+            return serialize(result)
+        except Invalid as invalid:
+            raise route.refused_result(invalid) from None
+
+    return call_checked
 
 
 def _with_status(callback: Callable[..., Any], status: int) -> Callable[..., Any]:

@@ -24,6 +24,7 @@ from .typeinfo import (
     FieldInfo,
     Shape,
     constraints_of,
+    forbids_extra,
     marker_of,
     model_fields,
     parse_docstring,
@@ -412,6 +413,8 @@ def _object(
     schema["properties"] = properties
     if required:
         schema["required"] = required
+    if forbids_extra(tp):  # NOTE: only then: other models take (and ignore) extra keys
+        schema["additionalProperties"] = False
     return schema
 
 

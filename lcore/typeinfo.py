@@ -26,10 +26,13 @@ __all__ = [
     "Source",
     "compile_pattern",
     "constraints_of",
+    "forbid_extra",
+    "forbids_extra",
     "is_dataclass_type",
     "is_list_type",
     "is_model",
     "is_optional",
+    "is_response_model",
     "is_typeddict",
     "is_union",
     "marker_of",
@@ -331,10 +334,52 @@ def is_model(tp: Any) -> bool:
     return shape.kind in ("dataclass", "typeddict")
 
 
+def is_response_model(annotation: Any) -> bool:
+    """Whether a return annotation asks for its result to be sent through it.
+
+    It does when it holds a dataclass or TypedDict, or a container (``list``, ``tuple``,
+    ``set``, ``Sequence``, ``dict``) with a declared item type other than ``Any``, at the
+    top or as an option of a union (``Optional`` included). Anything else (``str``,
+    ``bytes``, ``Response``, iterators, ``dict``, ``list[Any]``, ``Any``) is left alone.
+    """
+    shape = shape_of(annotation)
+    if shape.kind == "union":
+        return any(is_response_model(option) for option in shape.args)
+    if shape.kind in ("dataclass", "typeddict", "tuple"):
+        return True
+    if shape.kind in ("list", "dict") and shape.args:
+        return shape_of(shape.args[0]).kind != "any"
+    return False
+
+
 # -- model fields -------------------------------------------------------------------------
 
 
 _MISSING: Any = dataclasses.MISSING
+_FORBID_EXTRA = "__lcore_forbid_extra__"
+M = typing.TypeVar("M", bound=type[Any])
+
+
+def forbid_extra(model: M) -> M:
+    """Class decorator: a body of this dataclass or TypedDict with a key that is not one
+    of its fields is refused (a 422 problem of type ``extra_forbidden`` at that key), and
+    its JSON Schema says ``"additionalProperties": false``.
+
+    Args:
+        model: The dataclass or TypedDict; returned as it is, marked.
+
+    Raises:
+        TypeError: ``model`` is neither a dataclass nor a TypedDict.
+    """
+    if not (is_dataclass_type(model) or is_typeddict(model)):
+        raise TypeError(f"forbid_extra() takes a dataclass or a TypedDict, not {model!r}")
+    setattr(model, _FORBID_EXTRA, True)
+    return model
+
+
+def forbids_extra(model: type[Any]) -> bool:
+    """Whether ``model`` was decorated with :func:`forbid_extra` (or inherits it)."""
+    return getattr(model, _FORBID_EXTRA, False) is True
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ FLOORS: list[set[str]] = [
     {"_wsgi", "errors", "concurrency"},
     {"http", "limits", "routing", "jsonutil", "datastructures", "scalars", "typeinfo"},
     {"security", "hooks", "converters", "request", "response", "schema"},
-    {"typedconfig", "context"},
+    {"typedconfig", "context", "responsemodel"},
     {"config", "params", "plugins", "middleware", "middleware.base", "di", "auth"},
     {"route", "bodies", "openapi"},
     {"docs_ui"},
