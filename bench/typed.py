@@ -6,10 +6,11 @@ to import another checkout's lcore, e.g. a base commit's worktree). Scenarios:
 - a GET with three typed query parameters (str, int with bounds, bool), and a POST whose
   body is a dataclass (a pydantic model for FastAPI) with five fields, returned as one:
   lcore typed, lcore hand-written and FastAPI;
-- a GET answering a user read from an injected store (``app.inject``, read as ``ctx.db``):
-  lcore typed returns the stored row (a dict with a password hash and more) and lets its
-  response model ``-> UserOut`` pick and check the fields; lcore hand-written builds the
-  dict itself from the row; FastAPI uses ``Depends`` and ``response_model``;
+- a GET answering a user read from an injected store (``app.inject``): lcore typed asks
+  for it with ``db: Annotated[..., Inject()]`` and returns the stored row (a dict with a
+  password hash and more), which its response model (``response_model=UserOut``) picks
+  and checks the fields of; lcore hand-written reads ``ctx.db`` and builds the dict itself
+  from the row; FastAPI uses ``Depends`` and ``response_model``;
 - a GET with N int query parameters ``Annotated[int, Query(ge=0, le=1000)]`` (N = 1, 5,
   20), against the same parameters read by hand with ``int(request.query.get(...))`` and
   the same bound check: lcore typed and hand-written.
@@ -41,6 +42,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
 
 import fastapi
+import fastapi.security
 import pydantic
 
 
@@ -56,7 +58,7 @@ def _lcore_checkout() -> str:
 
 sys.path.insert(0, _lcore_checkout())
 
-from lcore import HTTPError, Lcore, Query, ctx, request  # noqa: E402  (after the path is set)
+from lcore import Depends, HTTPBearer, HTTPError, Inject, Lcore, Query, ctx, request  # noqa: E402  (after the path is set)
 
 WSGI = Callable[[dict[str, Any], Callable[..., Any]], Any]
 BASE_ENVIRON: dict[str, Any] = {
@@ -108,6 +110,7 @@ SCENARIOS = [
     ("GET, 3 typed query params", "search"),
     ("POST dataclass body, 5 fields", "items"),
     ("GET row via dependency + model", "users"),
+    ("GET bearer-secured row + model", "me"),
 ]
 #: The stored rows of the "users" scenario: more than clients may see.
 USERS: dict[int, dict[str, Any]] = {
@@ -123,6 +126,9 @@ USERS: dict[int, dict[str, Any]] = {
     for uid in range(1, 101)
 }
 USER_PATH = "/users/7"
+#: The "me" scenario's bearer tokens and the one sent.
+TOKENS: dict[str, dict[str, Any]] = {f"token-{uid}": row for uid, row in USERS.items()}
+BEARER = "Bearer token-7"
 
 
 @dataclasses.dataclass
@@ -161,9 +167,15 @@ def lcore_typed() -> WSGI:
 
     app.inject("db", lambda: USERS)
 
-    @app.get("/users/<uid:int>")
-    def get_user(uid: int) -> UserOut:
-        return ctx.db[uid]  # type: ignore[no-any-return]  # a row, sent through UserOut
+    @app.get("/users/<uid:int>", response_model=UserOut)
+    def get_user(uid: int, db: Annotated[dict[int, dict[str, Any]], Inject()]) -> dict[str, Any]:
+        return db[uid]  # a row, sent through UserOut
+
+    bearer = HTTPBearer(TOKENS.get)
+
+    @app.get("/me", response_model=UserOut)
+    def me(user: Annotated[dict[str, Any], Depends(bearer)]) -> dict[str, Any]:
+        return user  # 401 with WWW-Authenticate from the scheme; a row through UserOut
 
     return app
 
@@ -254,6 +266,23 @@ def lcore_hand_written() -> WSGI:
             "tags": row["tags"],
         }
 
+    @app.get("/me")
+    def me() -> dict[str, Any]:
+        scheme, _, token = request.get_header("Authorization", "").partition(" ")
+        row = TOKENS.get(token) if scheme.lower() == "bearer" else None
+        if row is None:
+            error = HTTPError(401, "Not authenticated")
+            error.set_header("WWW-Authenticate", "Bearer")
+            raise error
+        ctx.user = row
+        return {
+            "id": row["id"],
+            "name": row["name"],
+            "email": row["email"],
+            "active": row["active"],
+            "tags": row["tags"],
+        }
+
     return app
 
 
@@ -286,6 +315,20 @@ def fastapi_db() -> dict[int, dict[str, Any]]:
     return USERS
 
 
+fastapi_bearer = fastapi.security.HTTPBearer()
+
+
+def fastapi_current_user(
+    credentials: Annotated[
+        fastapi.security.HTTPAuthorizationCredentials, fastapi.Depends(fastapi_bearer)
+    ],
+) -> dict[str, Any]:
+    row = TOKENS.get(credentials.credentials)
+    if row is None:
+        raise fastapi.HTTPException(401, "Not authenticated", {"WWW-Authenticate": "Bearer"})
+    return row
+
+
 def fastapi_app() -> ASGIApp:
     """The same routes as FastAPI users write them: pydantic model, ``Query`` bounds, and
     ``async def`` handlers (a plain ``def`` would add a thread-pool hop per request)."""
@@ -307,6 +350,10 @@ def fastapi_app() -> ASGIApp:
     ) -> Any:
         return db[uid]
 
+    @app.get("/me", response_model=UserOutModel)
+    async def me(user: Annotated[dict[str, Any], fastapi.Depends(fastapi_current_user)]) -> Any:
+        return user
+
     return app  # type: ignore[return-value]
 
 
@@ -320,6 +367,8 @@ def wsgi_environ(scenario: str) -> Callable[[], dict[str, Any]]:
         base.update(PATH_INFO="/search", QUERY_STRING=SEARCH_QUERY)
     elif scenario == "users":
         base.update(PATH_INFO=USER_PATH)
+    elif scenario == "me":
+        base.update(PATH_INFO="/me", HTTP_AUTHORIZATION=BEARER)
     else:
         body = ITEM_BODY
         base.update(
@@ -343,6 +392,9 @@ def asgi_request(scenario: str) -> tuple[dict[str, Any], bytes]:
         method, path, query, body = "GET", "/search", SEARCH_QUERY.encode(), b""
     elif scenario == "users":
         method, path, query, body = "GET", USER_PATH, b"", b""
+    elif scenario == "me":
+        method, path, query, body = "GET", "/me", b"", b""
+        headers.append((b"authorization", BEARER.encode()))
     else:
         method, path, query, body = "POST", "/items", b"", ITEM_BODY
         headers += [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]

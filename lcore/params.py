@@ -10,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
+from .auth import SecurityScheme
 from .concurrency import run_coroutine
 from .context import RequestContext, context_var
 from .errors import ClientError, ErrorDetail
@@ -52,6 +54,7 @@ __all__ = [
     "Source",
     "analyze_handler",
     "compile_binder",
+    "note_overrides",
     "parse_docstring",
 ]
 
@@ -802,6 +805,8 @@ def _call_resolver(
 def _override_of(request: Request, target: Callable[..., Any]) -> Callable[..., Any] | None:
     """The replacement ``app.dependency_overrides`` sets for ``target``: the answering
     app's (a mounted sub-app's own), then the one the request came in through."""
+    if not _overrides_made:
+        return None  # PERF: no app made its overrides (bench/typed.py, dependency scenarios)
     context = context_var.get()
     for app in (request.app, context.app if context is not None else None):
         overrides = app._dependency_overrides if app is not None else None
@@ -812,20 +817,39 @@ def _override_of(request: Request, target: Callable[..., Any]) -> Callable[..., 
     return None
 
 
+#: Whether any app has made its ``dependency_overrides`` (set once, never unset).
+_overrides_made = False
+
+
+def note_overrides() -> None:
+    """Called when an app makes its ``dependency_overrides``: resolvers start looking."""
+    global _overrides_made
+    _overrides_made = True
+
+
 def _made_callable(
     target: Callable[..., Any], spec: HandlerSpec, scopes: tuple[str, ...]
 ) -> _Resolver:
     """Call ``target`` with its parameters read from the request: awaited when it is a
     coroutine function, advanced to its ``yield`` (and finished when the request ends)
     when it is a generator function. A security scheme also gets the required scopes."""
-    path_names = tuple(p.name for p in spec.params if p.source == "path")
-    reads_with = _compile_with_dependencies(spec) if spec.dependencies else None
-    plain = _compile_reads(spec) if reads_with is None else None
-    authenticate = getattr(target, "authenticate", None)
-    if scopes and not callable(authenticate):
+    if isinstance(target, SecurityScheme):
+        # PERF: a scheme reads the request itself: no binder for its `request` parameter,
+        # no keyword call through __call__ (bench/typed.py, bearer-secured row).
+        scheme: SecurityScheme[Any, Any] = target  # pyright: ignore[reportUnknownVariableType]
+        authenticate = scheme.authenticate
+
+        def call_scheme(request: Request, url_args: dict[str, Any], cache: dict[int, Any]) -> Any:
+            return authenticate(request, scopes)
+
+        return call_scheme
+    if scopes:
         raise TypeError(
             f"Security(scopes=...) needs a security scheme, not {_callable_name(target)}"
         )
+    path_names = tuple(p.name for p in spec.params if p.source == "path")
+    reads_with = _compile_with_dependencies(spec) if spec.dependencies else None
+    plain = _compile_reads(spec) if reads_with is None else None
     func: Any = inspect.unwrap(target)
     is_async = inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
         getattr(func, "__call__", None)  # noqa: B004 - a callable object's method
@@ -841,16 +865,13 @@ def _made_callable(
             kwargs = plain(request, args)
         else:
             kwargs = args
-        if scopes:
-            assert callable(authenticate)
-            return authenticate(request, scopes)
         if is_generator:
             return _enter_generator(target(**kwargs))
         if is_async_generator:
             return _enter_async_generator(target(**kwargs))
-        value = target(**kwargs)
-        if is_async or inspect.iscoroutine(value):
-            value = run_coroutine(value)
+        value: Any = target(**kwargs)
+        if is_async or type(value) is CoroutineType:
+            value = run_coroutine(cast("Coroutine[Any, Any, Any]", value))
         return value
 
     return call
