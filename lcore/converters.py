@@ -49,6 +49,7 @@ __all__ = [
     "NO_CONSTRAINTS",
     "Constraints",
     "Converter",
+    "Deferred",
     "Invalid",
     "Loc",
     "build_converter",
@@ -507,8 +508,9 @@ def _model_converter(
     return convert
 
 
-class _Lazy:
-    """A converter placeholder for recursive models, filled once the model is built."""
+class Deferred:
+    """A placeholder for a recursive model's converter (or serialiser), filled once the
+    model is built: the model's own fields can already refer to it."""
 
     __slots__ = ("target",)
 
@@ -548,7 +550,7 @@ class _Doubt(Exception):
 
 def _model_fields_converter(tp: type[Any], graph: _Graph, dataclass: bool) -> Converter:
     """A dataclass's or TypedDict's converter, from the fields :mod:`typeinfo` reads."""
-    placeholder = _Lazy()
+    placeholder = Deferred()
     graph.cache[tp] = placeholder
     fields: list[tuple[str, Converter, bool, Callable[[], Any] | None]] = []
     annotations: list[Any] = []

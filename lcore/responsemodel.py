@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from .converters import MAX_PROBLEMS, Invalid, Loc
+from .converters import MAX_PROBLEMS, Deferred, Invalid, Loc
 from .typeinfo import Shape, is_dataclass_type, model_fields, shape_of
 
 __all__ = ["Serializer", "compile_serializer"]
@@ -312,26 +312,13 @@ def _mapping(item: Serializer) -> Serializer:
     return convert
 
 
-class _Lazy:
-    """A serialiser placeholder for recursive models, filled once the model is built."""
-
-    __slots__ = ("target",)
-
-    def __init__(self) -> None:
-        self.target: Serializer | None = None
-
-    def __call__(self, value: Any) -> Any:
-        assert self.target is not None
-        return self.target(value)
-
-
 def _model(shape: Shape, cache: dict[Any, Serializer]) -> Serializer:
     """A dataclass or TypedDict: its fields read from a mapping's keys or an object's
     attributes, each checked by its type; nothing else is kept."""
     model: type[Any] = shape.tp
     if model in cache:
         return cache[model]
-    placeholder = _Lazy()
+    placeholder = Deferred()
     cache[model] = placeholder
     fields: list[tuple[str, Serializer, bool, Callable[[], Any] | None]] = []
     for field in model_fields(model):
@@ -394,7 +381,7 @@ def _build_fast(
     shape = shape_of(annotation)
     if shape.kind in ("dataclass", "typeddict"):
         if shape.tp not in cache:
-            placeholder = _Lazy()
+            placeholder = Deferred()
             cache[shape.tp] = placeholder
             placeholder.target = cache[shape.tp] = _fast_model(shape.tp, cache, generic)
         return cache[shape.tp]

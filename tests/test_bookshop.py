@@ -3,30 +3,16 @@ dependencies, security, response models and exception handlers."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
 from lcore import Lcore, TestClient
+from tests.examples import load_example
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "bookshop.py"
 STAFF = {"Authorization": "Bearer staff-token"}
 READER = {"Authorization": "Bearer reader-token"}
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("lcore_bookshop_example", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bookshop = _load()
+bookshop = load_example("bookshop.py", "lcore_bookshop_example")
 
 
 @pytest.fixture

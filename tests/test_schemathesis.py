@@ -3,29 +3,14 @@ valid and invalid, must never give a 500, and every answer must match the docume
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "docs_demo.py"
+from tests.examples import load_example  # noqa: E402
 
-
-def _load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("lcore_docs_demo_for_schemathesis", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-app = _load_example().app
+app = load_example("docs_demo.py", "lcore_docs_demo_for_schemathesis").app
 schema = schemathesis.openapi.from_wsgi("/docs/json", app)
 
 
@@ -40,19 +25,8 @@ def test_example_app_matches_its_document(case: schemathesis.Case) -> None:
     case.call_and_validate(headers={"Authorization": "Bearer let-me-in"})
 
 
-BOOKSHOP = Path(__file__).resolve().parents[1] / "examples" / "bookshop.py"
-
-
-def _load_bookshop() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("lcore_bookshop_for_schemathesis", BOOKSHOP)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bookshop = schemathesis.openapi.from_wsgi("/docs/json", _load_bookshop().create_app())
+bookshop_app = load_example("bookshop.py", "lcore_bookshop_for_schemathesis").create_app()
+bookshop = schemathesis.openapi.from_wsgi("/docs/json", bookshop_app)
 
 
 @bookshop.parametrize()
