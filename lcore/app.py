@@ -820,10 +820,16 @@ class Lcore:
                 result = pre(context) if pre is not None else None
                 if result is None:
                     result = self._dispatch(context)
+                elif self.middleware.has_post:
+                    result = self._through_post(context, result)  # a pre middleware's answer
             except Exception as exc:  # the one funnel: see _handle_exception
                 # PERF: an abort() or redirect() is its own answer, without the funnel's
                 # frame (bench: abort(403), redirect).
                 result = exc if isinstance(exc, HTTPResponse) else self._handle_exception(exc)
+                if self.middleware.has_post and context.route_chain_ran is False:
+                    # Raised before a route's chain could see it (a hook, a pre middleware,
+                    # the router): the post middleware see this answer too.
+                    result = self._through_post(context, result)
             status, headers, body = self._finish(context, result)
             # PERF: a raised result's traceback holds this frame, and this frame held the
             # result: without this, every abort() or redirect() is a reference cycle left
@@ -882,10 +888,14 @@ class Lcore:
         try:
             found = self.router.resolve(environ.get("REQUEST_METHOD", "GET"), path)
         except MatchFailure as failure:
+            if self.middleware.has_post:
+                return self._through_post(context, _match_error(failure))
             return _match_error(failure)
         if isinstance(found, frozenset):
             # PERF: returned, not raised, and no HTTPError yet: _finish answers a miss
             # from the cached page when nothing else could see it (bench: 404, 405).
+            if self.middleware.has_post:
+                return self._through_post(context, _route_miss(found).error())
             return _route_miss(found)
         route, args = found
         request.route = route
@@ -900,11 +910,31 @@ class Lcore:
         if self._h_enter:
             for hook in self._h_enter:
                 hook()
-        result = route.call(**args) if route.plain else route.handle(context)
-        if self._h_exit:
+        if route.plain:
+            result = route.call(**args)
+        else:
+            context.route_chain_ran = True  # post middleware see what it answers, or raises
+            result = route.handle(context)
+        # A raised answer (abort(), an error the route chain turned into its answer)
+        # carries its traceback: the handler did not return, so on_handler_exit is not run.
+        if self._h_exit and getattr(result, "__traceback__", None) is None:
             for hook in self._h_exit:
                 hook()
         return result
+
+    def _through_post(self, context: RequestContext, answer: Any) -> Any:
+        """Pass an answer that no route's chain gave (a 404 or 405, a pre middleware's
+        answer, an error raised before the handler) through the post middleware, so
+        that every answer the app sends is seen by them. Each gets ``answer`` as the
+        result of ``next_handler(ctx)``; route ``skip`` lists do not apply (no route
+        answered)."""
+        context.route_chain_ran = True  # once: a failure in here is not passed again
+
+        def answered(ctx: RequestContext) -> Any:
+            del ctx
+            return answer
+
+        return self.middleware.wrap(answered)(context)
 
     def _handle_exception(self, exc: Exception) -> Any:
         """The one error funnel: every exception becomes a response here."""

@@ -64,6 +64,7 @@ class RequestContext:
         "request_id",
         "response",
         "route",
+        "route_chain_ran",
         "user",
     )
 
@@ -77,6 +78,8 @@ class RequestContext:
         self.request: Request = request if request is not None else Request(app=app)
         self.response: Response = response if response is not None else Response()
         self.route: Route | None = None
+        #: Whether the post middleware have seen (or are seeing) this request's answer.
+        self.route_chain_ran: bool = False
         self.user: Any = None
         self.request_id: str | None = None
         self._lazy: dict[str, Callable[[], Any]] | None = None

@@ -266,7 +266,16 @@ class Route:
             call = self.call
 
             def call_with_args(context: RequestContext) -> Any:
-                return call(**context.request.url_args)
+                # Every answer, errors included, is a result the post middleware see:
+                # abort(), a 422, an exception handler's answer, a 500 (its exception on
+                # the HTTPError's `exception`), as the funnel would make it.
+                try:
+                    return call(**context.request.url_args)
+                except HTTPResponse as answer:
+                    return answer
+                except Exception as exc:
+                    made = (context.app or self.app)._handle_exception(exc)
+                    return made.with_traceback(exc.__traceback__)  # raised: hooks can tell
 
             inner = call_with_args
         return self.app.middleware.wrap(inner, self)
@@ -432,8 +441,9 @@ def _mounted_handler(inner_route: Route) -> NextHandler:
             # Looked up per call: the inner route compiles itself on first use (and again
             # after the sub-app resets); a captured reference would recompile every time.
             result = inner_route.handle(context)
-            for hook in hooks["on_handler_exit"]:
-                hook()
+            if getattr(result, "__traceback__", None) is None:  # returned, not raised
+                for hook in hooks["on_handler_exit"]:
+                    hook()
             return result
         finally:
             for name in ("on_response_build", "after_request", "on_response_send"):

@@ -114,6 +114,8 @@ class MiddlewarePipeline:
         self._pre: NextHandler | None = None
         self._built = False
         self.on_change: Callable[[], None] | None = None
+        #: Whether any post middleware is registered (read on error paths only).
+        self.has_post: bool = False
 
     def add(
         self,
@@ -145,6 +147,7 @@ class MiddlewarePipeline:
 
     def _changed(self) -> None:
         self._built = False
+        self.has_post = any(e.middleware.phase == "post" for e in self._entries)
         if self.on_change is not None:
             self.on_change()
 
