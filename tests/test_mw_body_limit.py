@@ -162,3 +162,23 @@ def test_post_middleware_headers_reach_the_413(app: Lcore) -> None:
     result = send(app, "/echo", "POST", b"x" * 11, CONTENT_LENGTH="11")
     assert result.status_code == 413
     assert result.header("X-Content-Type-Options") == "nosniff"
+
+
+def test_other_answers_pass_through(app: Lcore) -> None:
+    from lcore import abort
+
+    app.use(BodyLimitMiddleware(10))
+
+    @app.post("/deny")
+    def deny() -> None:
+        abort(403)
+
+    @app.post("/typed")
+    def typed(n: int) -> int:
+        return n
+
+    client = TestClient(app)
+    assert client.post("/deny", body=b"x").status_code == 403
+    assert client.post("/typed?n=x", body=b"x").status_code == 422
+    assert client.post("/missing", body=b"x").status_code == 404
+    assert client.post("/missing", body=b"x" * 11).status_code == 413  # before routing

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lcore import Lcore, ProxyFixMiddleware, TestClient, request
+from lcore import Lcore, ProxyFixMiddleware, TestClient, abort, request
 from lcore.http import TrustedProxies
 
 
@@ -185,3 +185,21 @@ def test_num_proxies_picks_the_nth_hop_from_the_right(
         assert got == chain[-hops]
     else:
         assert got == peer
+
+
+def test_a_404_page_sees_the_fixed_address() -> None:
+    app = make_app(ProxyFixMiddleware())
+    app.error(404)(lambda error: f"no page for {request.remote_addr}")
+    got = TestClient(app).get("/missing", headers=FORWARDED)
+    assert (got.status_code, got.text) == (404, "no page for 10.0.0.2")
+
+
+def test_an_abort_sees_the_fixed_address() -> None:
+    app = make_app(ProxyFixMiddleware())
+
+    @app.get("/deny")
+    def deny() -> None:
+        abort(403, f"not for {request.remote_addr}")
+
+    got = TestClient(app).get("/deny", headers=FORWARDED)
+    assert got.status_code == 403 and "not for 10.0.0.2" in got.text
