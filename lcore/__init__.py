@@ -77,6 +77,10 @@ from .http import (
 from .jsonutil import json_dumps, json_loads
 from .limits import Limits
 from .middleware.base import Middleware, MiddlewareHook, MiddlewarePipeline
+from .middleware.body_limit import BodyLimitMiddleware
+from .middleware.proxy_fix import ProxyFixMiddleware
+from .middleware.request_id import RequestIDMiddleware
+from .middleware.security_headers import SecurityHeadersMiddleware
 from .params import Body, Cookie, Depends, Header, Inject, Param, Path, Query, Security
 from .plugins import JSONPlugin, Plugin
 from .request import BaseRequest, Request
@@ -121,6 +125,7 @@ __all__ = [
     "BaseResponse",
     "BasicCredentials",
     "Body",
+    "BodyLimitMiddleware",
     "ClientError",
     "ConfigDict",
     "ConfigError",
@@ -155,9 +160,11 @@ __all__ = [
     "Path",
     "Plugin",
     "PluginError",
+    "ProxyFixMiddleware",
     "Query",
     "Request",
     "RequestContext",
+    "RequestIDMiddleware",
     "Response",
     "Route",
     "RouteBuildError",
@@ -167,6 +174,7 @@ __all__ = [
     "Router",
     "RouterUnknownModeError",
     "Security",
+    "SecurityHeadersMiddleware",
     "SecurityScheme",
     "TemplateError",
     "TestClient",

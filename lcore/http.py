@@ -515,14 +515,26 @@ class TrustedProxies:
 
     Args:
         entries: IP addresses or networks (``10.0.0.0/8``), as a list or a comma string.
+        hops: When given, exactly this many proxies stand in front of the app, and the
+            client is the ``hops``-th ``X-Forwarded-For`` entry from the right; when
+            ``None``, the entries are walked from the right, skipping trusted addresses.
+
+    Raises:
+        ValueError: An entry is not an IP address or network, or ``hops`` is below 1.
     """
 
-    __slots__ = ("_addresses", "_networks")
+    __slots__ = ("_addresses", "_hops", "_networks")
 
     def __init__(
-        self, entries: str | list[str] | tuple[str, ...] | set[str] | frozenset[str] = ()
+        self,
+        entries: str | list[str] | tuple[str, ...] | set[str] | frozenset[str] = (),
+        hops: int | None = None,
     ) -> None:
         import ipaddress  # NOTE: imported on first use, to keep `import lcore` fast
+
+        if hops is not None and hops < 1:
+            raise ValueError(f"hops must be at least 1, not {hops}")
+        self._hops = hops
 
         items = entries.split(",") if isinstance(entries, str) else list(entries)
         self._addresses: frozenset[str] = frozenset()
@@ -555,3 +567,34 @@ class TrustedProxies:
         except ValueError:
             return False
         return any(ip in net for net in self._networks)
+
+    @property
+    def hops(self) -> int | None:
+        """How many proxies are trusted in front of the app, or ``None`` (walk the chain)."""
+        return self._hops
+
+    def client_address(self, remote: str | None, forwarded: str) -> str | None:
+        """The client's address as this set of proxies reports it.
+
+        Args:
+            remote: ``REMOTE_ADDR``, the peer that connected.
+            forwarded: The ``X-Forwarded-For`` header (``""`` when absent).
+
+        Returns:
+            ``remote`` when the peer is not trusted. Otherwise, with :attr:`hops` set, the
+            ``hops``-th entry from the right (``remote`` when there are fewer entries: the
+            request did not come through every proxy); without, the rightmost entry that
+            is not a trusted proxy, or the leftmost when all are.
+        """
+        if remote not in self:
+            return remote
+        # NOTE: only the last 32 entries are read: a client can send any number of them,
+        # and no deployment has more proxies than that.
+        hops = [ip.strip() for ip in forwarded.split(",")[-32:] if ip.strip()]
+        count = self._hops
+        if count is not None:
+            return hops[-count] if len(hops) >= count else remote
+        for hop in reversed(hops):
+            if hop not in self:
+                return hop
+        return hops[0] if hops else remote

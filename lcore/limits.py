@@ -11,7 +11,14 @@ from typing import Protocol
 
 from .errors import ClientError
 
-__all__ = ["DEFAULT_LIMITS", "BoundedInput", "InputStream", "Limits", "read_body"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "BoundedInput",
+    "InputStream",
+    "Limits",
+    "body_too_large",
+    "read_body",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +53,8 @@ class InputStream(Protocol):
         ...
 
 
-def _too_large(limit: int) -> ClientError:
+def body_too_large(limit: int) -> ClientError:
+    """The 413 for a body over ``limit`` bytes, in the one error shape."""
     return ClientError(
         413,
         f"Request body exceeds {limit} bytes (request.max_body)",
@@ -84,7 +92,7 @@ class BoundedInput:
 
     def __init__(self, stream: InputStream, length: int, limit: int) -> None:
         if length > limit:
-            raise _too_large(limit)
+            raise body_too_large(limit)
         self._stream = stream
         self._limit = limit
         self._remaining = length if length >= 0 else -1  # -1: until EOF
@@ -118,7 +126,7 @@ class BoundedInput:
                 break
             self._read += len(data)
             if self._read > self._limit:
-                raise _too_large(self._limit)
+                raise body_too_large(self._limit)
             if self._remaining >= 0:
                 self._remaining -= len(data)
             chunks.append(data)
@@ -164,7 +172,7 @@ def _read_chunked(stream: InputStream, limit: int) -> bytes:
         if size == 0:
             return b"".join(parts)
         if decoded + size > limit:
-            raise _too_large(limit)
+            raise body_too_large(limit)
         need = size + 2  # the data and its CRLF
         if len(buffer) - pos >= need:
             chunk = buffer[pos : pos + need]

@@ -3,5 +3,18 @@
 from __future__ import annotations
 
 from .base import Middleware, MiddlewareHook, MiddlewarePipeline, NextHandler
+from .body_limit import BodyLimitMiddleware
+from .proxy_fix import ProxyFixMiddleware
+from .request_id import RequestIDMiddleware
+from .security_headers import SecurityHeadersMiddleware
 
-__all__ = ["Middleware", "MiddlewareHook", "MiddlewarePipeline", "NextHandler"]
+__all__ = [
+    "BodyLimitMiddleware",
+    "Middleware",
+    "MiddlewareHook",
+    "MiddlewarePipeline",
+    "NextHandler",
+    "ProxyFixMiddleware",
+    "RequestIDMiddleware",
+    "SecurityHeadersMiddleware",
+]
