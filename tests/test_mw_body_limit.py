@@ -12,9 +12,6 @@ from tests.raw_wsgi import expect_error, send
 
 #: The post-middleware pipeline of issue 12 (app.py) lets post middleware see answers
 #: made before routing; until it is merged, they do not.
-PIPELINE_PENDING = pytest.mark.xfail(
-    strict=True, reason="post middleware see pre-routing answers once issue 12's pipeline lands"
-)
 
 
 def echo_app(app: Lcore) -> Lcore:
@@ -152,7 +149,6 @@ def test_one_instance_serves_two_apps() -> None:
     assert [(s.max_body, s.max_fields) for s in seen] == [(10, 1000), (10, 5), (10, 1000)]
 
 
-@PIPELINE_PENDING
 def test_post_middleware_headers_reach_the_413(app: Lcore) -> None:
     from lcore import SecurityHeadersMiddleware
 

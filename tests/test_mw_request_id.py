@@ -15,9 +15,6 @@ from lcore.middleware import request_id as request_id_module
 from lcore.middleware.request_id import new_request_id
 from tests.raw_wsgi import send
 
-PIPELINE_PENDING = pytest.mark.xfail(
-    strict=True, reason="post middleware see 404/405 once issue 12's pipeline lands"
-)
 HEX32 = re.compile(r"[0-9a-f]{32}")
 
 
@@ -133,7 +130,6 @@ def test_a_returned_answer_carries_the_id(app: Lcore) -> None:
     assert (response.status_code, response.headers["X-Request-ID"]) == (418, "t")
 
 
-@PIPELINE_PENDING
 def test_a_404_carries_the_id(app: Lcore) -> None:
     response = TestClient(make_app(app)).get("/missing", headers={"X-Request-ID": "m"})
     assert (response.status_code, response.headers.get("X-Request-ID")) == (404, "m")

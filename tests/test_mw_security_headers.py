@@ -7,9 +7,6 @@ import pytest
 
 from lcore import HTTPResponse, Lcore, SecurityHeadersMiddleware, TestClient, abort, response
 
-PIPELINE_PENDING = pytest.mark.xfail(
-    strict=True, reason="post middleware see 404/405 once issue 12's pipeline lands"
-)
 DEFAULTS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "SAMEORIGIN",
@@ -147,7 +144,6 @@ def test_every_answer_carries_them(app: Lcore, path: str, status: int) -> None:
         assert got.headers[name] == value
 
 
-@PIPELINE_PENDING
 def test_a_404_carries_them(app: Lcore) -> None:
     got = TestClient(make_app(app)).get("/missing")
     assert got.status_code == 404
