@@ -77,6 +77,7 @@ from .http import (
 from .jsonutil import json_dumps, json_loads
 from .limits import Limits
 from .middleware.base import Middleware, MiddlewareHook, MiddlewarePipeline
+from .middleware.cors import CORSMiddleware
 from .params import Body, Cookie, Depends, Header, Inject, Param, Path, Query, Security
 from .plugins import JSONPlugin, Plugin
 from .request import BaseRequest, Request
@@ -121,6 +122,7 @@ __all__ = [
     "BaseResponse",
     "BasicCredentials",
     "Body",
+    "CORSMiddleware",
     "ClientError",
     "ConfigDict",
     "ConfigError",

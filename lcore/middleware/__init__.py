@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from .base import Middleware, MiddlewareHook, MiddlewarePipeline, NextHandler
+from .cors import CORSMiddleware
 
-__all__ = ["Middleware", "MiddlewareHook", "MiddlewarePipeline", "NextHandler"]
+__all__ = ["CORSMiddleware", "Middleware", "MiddlewareHook", "MiddlewarePipeline", "NextHandler"]
