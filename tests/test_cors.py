@@ -496,3 +496,53 @@ def test_regex_never_echoes_an_origin_that_is_not_printable_ascii(origin: str) -
     response = TestClient(app).get("/items", headers={"Origin": origin})
     assert response.status_code == 200
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_any_origin_with_expose_headers() -> None:
+    response = TestClient(make_app(expose_headers=["X-Total", "X-Page"])).get(
+        "/items", headers={"Origin": SITE}
+    )
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Access-Control-Expose-Headers"] == "X-Total, X-Page"
+
+
+def test_vary_already_naming_origin_is_left_alone() -> None:
+    app = Lcore()
+
+    @app.hook("before_request")
+    def vary_first() -> None:
+        from lcore import response
+
+        response.set_header("Vary", "Accept-Encoding, origin")
+
+    app.use(CORSMiddleware([SITE]))
+
+    @app.get("/")
+    def home() -> str:
+        return "home"
+
+    response = TestClient(app).get("/", headers={"Origin": SITE})
+    assert response.headers["Vary"] == "Accept-Encoding, origin"
+
+
+def _even(text: str) -> int:
+    number = int(text)
+    if number % 2:
+        raise ValueError("odd")
+    return number
+
+
+def test_a_path_its_converter_refuses_is_answered_by_routing_with_cors_headers() -> None:
+    app = make_app(allow_origins=[SITE])
+    app.router.add_filter("even", lambda conf: (r"\d+", _even, str))
+
+    @app.get("/even/<number:even>")
+    def even(number: int) -> str:
+        return str(number)
+
+    client = TestClient(app)
+    # The preflight succeeds (a route serves the path); the request itself gets the 400.
+    assert preflight(client, "/even/3", "GET").status_code == 204
+    response = client.get("/even/3", headers={"Origin": SITE})
+    assert response.status_code == 400
+    assert response.headers["Access-Control-Allow-Origin"] == SITE

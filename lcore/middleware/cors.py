@@ -37,7 +37,6 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s@]+")
 
 _ALL = "*"
-_NOTHING_SERVED: frozenset[str] = frozenset()
 
 
 def _names(value: str | Iterable[str], what: str) -> tuple[str, ...]:
@@ -236,11 +235,11 @@ class CORSMiddleware(Middleware):
         if _TOKEN.fullmatch(method) is None:
             return self._refuse(403, f"{method!r} is not a method", vary)
         router = _serving_app(ctx).router
+        served = router.allowed_methods(path)
         try:
-            served = router.allowed_methods(path)
             found = router.resolve(method, path)
-        except MatchFailure:
-            served, found = _NOTHING_SERVED, None
+        except MatchFailure:  # a converter refused the path: the request will get its 400
+            found = None
         if not served:
             return self._refuse(404, f"no route serves {path!r}", vary)
         if isinstance(found, tuple) and _route_skips(found[0]):
