@@ -546,3 +546,33 @@ def test_a_path_its_converter_refuses_is_answered_by_routing_with_cors_headers()
     response = client.get("/even/3", headers={"Origin": SITE})
     assert response.status_code == 400
     assert response.headers["Access-Control-Allow-Origin"] == SITE
+
+
+def test_redirects_failures_and_bad_bodies_carry_the_cors_headers() -> None:
+    from lcore import redirect
+
+    app = Lcore()
+    app.use(CORSMiddleware([SITE]))
+
+    @app.get("/old")
+    def old() -> None:
+        redirect("/new")
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("handler failed")
+
+    @app.post("/counts")
+    def counts(data: dict[str, int]) -> dict[str, int]:
+        return data
+
+    client = TestClient(app)
+    page = {"Origin": SITE}
+    answers = [
+        client.get("/old", headers=page),
+        client.get("/boom", headers=page),
+        client.post("/counts", body=b"{bad", headers={**page, "Content-Type": "application/json"}),
+        client.post("/counts", json={"a": "x"}, headers=page),
+    ]
+    assert [a.status_code for a in answers] == [303, 500, 400, 422]
+    assert all(a.headers["Access-Control-Allow-Origin"] == SITE for a in answers)
