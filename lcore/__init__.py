@@ -78,6 +78,7 @@ from .jsonutil import json_dumps, json_loads
 from .limits import Limits
 from .middleware.base import Middleware, MiddlewareHook, MiddlewarePipeline
 from .middleware.body_limit import BodyLimitMiddleware
+from .middleware.cors import CORSMiddleware
 from .middleware.proxy_fix import ProxyFixMiddleware
 from .middleware.request_id import RequestIDMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
@@ -126,6 +127,7 @@ __all__ = [
     "BasicCredentials",
     "Body",
     "BodyLimitMiddleware",
+    "CORSMiddleware",
     "ClientError",
     "ConfigDict",
     "ConfigError",

@@ -30,6 +30,7 @@ FLOORS: list[set[str]] = [
         "plugins",
         "middleware",
         "middleware.base",
+        "middleware.cors",
         "middleware.body_limit",
         "middleware.proxy_fix",
         "middleware.request_id",

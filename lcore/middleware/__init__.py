@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from .base import Middleware, MiddlewareHook, MiddlewarePipeline, NextHandler
 from .body_limit import BodyLimitMiddleware
+from .cors import CORSMiddleware
 from .proxy_fix import ProxyFixMiddleware
 from .request_id import RequestIDMiddleware
 from .security_headers import SecurityHeadersMiddleware
 
 __all__ = [
     "BodyLimitMiddleware",
+    "CORSMiddleware",
     "Middleware",
     "MiddlewareHook",
     "MiddlewarePipeline",
