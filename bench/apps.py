@@ -5,6 +5,10 @@ its own error and redirect helpers, its own JSON body parsing. ``after_hook=True
 the app with one after-request hook (lcore ``after_request``, Bottle's ``after_request``
 hook, Flask's ``@after_request``, a Falcon middleware's ``process_response``) that only
 counts responses, for the ``after`` scenario; the other scenarios run without it.
+``middleware=True`` builds it with three user middlewares around the JSON GET, as each
+framework's users write them (the ``mw`` scenario, issue 12's S6): each sets a response
+header and the first also a request id (lcore ``Middleware`` subclasses; Bottle plugins;
+Flask ``before_request``/``after_request`` functions; Falcon middleware classes).
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ def summary(value: Any) -> dict[str, int]:
     return {"count": len(value)}
 
 
-def lcore_app(routes: int = 100, *, after_hook: bool = False, package: str = "lcore") -> WSGI:
+def lcore_app(
+    routes: int = 100, *, after_hook: bool = False, middleware: bool = False, package: str = "lcore"
+) -> WSGI:
     """``package`` names the lcore to use: ``lcore``, or a second copy imported under
     another name (``bench/run.py --lcore-base``)."""
     lcore = importlib.import_module(package)
@@ -83,7 +89,26 @@ def lcore_app(routes: int = 100, *, after_hook: bool = False, package: str = "lc
         def after() -> None:
             AFTER_COUNT[0] += 1
 
+    if middleware:
+        for number in (1, 2, 3):
+            app.use(_lcore_middleware(lcore, number))
+
     return app
+
+
+def _lcore_middleware(lcore: Any, number: int) -> Any:
+    """A user middleware: sets one response header; the first also sets a request id."""
+    header = f"X-MW-{number}"
+
+    class HeaderMiddleware(lcore.Middleware):  # type: ignore[misc, name-defined]  # a module
+        def __call__(self, ctx: Any, next_handler: Callable[[Any], Any]) -> Any:
+            if number == 1:
+                ctx.request_id = "req-1"
+            result = next_handler(ctx)
+            ctx.response.set_header(header, "1")
+            return result
+
+    return HeaderMiddleware()
 
 
 def _lcore_item(i: int) -> Callable[[int], str]:
@@ -94,7 +119,7 @@ def _lcore_item(i: int) -> Callable[[int], str]:
     return item
 
 
-def bottle_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
+def bottle_app(routes: int = 100, *, after_hook: bool = False, middleware: bool = False) -> WSGI:
     import bottle
 
     # Bottle answers 413 to a JSON body over MEMFILE_MAX (100 KB); its users raise it.
@@ -148,10 +173,31 @@ def bottle_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
         def after() -> None:
             AFTER_COUNT[0] += 1
 
+    if middleware:
+        for number in (1, 2, 3):
+            app.install(_bottle_plugin(bottle, number))
+
     return app
 
 
-def flask_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
+def _bottle_plugin(bottle: Any, number: int) -> Callable[[Any], Any]:
+    """Bottle's middleware for one app: a plugin wrapping each handler."""
+    header = f"X-MW-{number}"
+
+    def plugin(callback: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if number == 1:
+                bottle.request.environ["request_id"] = "req-1"
+            result = callback(*args, **kwargs)
+            bottle.response.set_header(header, "1")
+            return result
+
+        return wrapper
+
+    return plugin
+
+
+def flask_app(routes: int = 100, *, after_hook: bool = False, middleware: bool = False) -> WSGI:
     import flask
 
     app = flask.Flask(__name__)  # "bench" would resolve to the bench/ namespace dir and fail
@@ -202,10 +248,29 @@ def flask_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
             AFTER_COUNT[0] += 1
             return resp
 
+    if middleware:
+
+        @app.before_request
+        def request_id() -> None:
+            flask.g.request_id = "req-1"
+
+        for number in (1, 2, 3):
+            app.after_request(_flask_header(number))
+
     return app
 
 
-def falcon_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
+def _flask_header(number: int) -> Callable[[Any], Any]:
+    header = f"X-MW-{number}"
+
+    def add(resp: Any) -> Any:
+        resp.headers[header] = "1"
+        return resp
+
+    return add
+
+
+def falcon_app(routes: int = 100, *, after_hook: bool = False, middleware: bool = False) -> WSGI:
     import falcon
 
     class Plaintext:
@@ -261,7 +326,22 @@ def falcon_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
             resp.content_type = falcon.MEDIA_HTML
             resp.text = str(id + self.i)
 
-    app = falcon.App(middleware=[After()] if after_hook else None)
+    class HeaderMiddleware:
+        def __init__(self, number: int) -> None:
+            self.header = f"X-MW-{number}"
+            self.first = number == 1
+
+        def process_request(self, req: Any, resp: Any) -> None:
+            if self.first:
+                req.context.request_id = "req-1"
+
+        def process_response(self, req: Any, resp: Any, resource: Any, req_succeeded: bool) -> None:
+            resp.set_header(self.header, "1")
+
+    chain: list[Any] = [After()] if after_hook else []
+    if middleware:
+        chain += [HeaderMiddleware(n) for n in (1, 2, 3)]
+    app = falcon.App(middleware=chain or None)
     app.add_route("/plaintext", Plaintext())
     app.add_route("/json", JSONGet())
     app.add_route("/query", Query())
@@ -276,9 +356,9 @@ def falcon_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
     return app
 
 
-def raw_app(routes: int = 100, *, after_hook: bool = False) -> WSGI:
+def raw_app(routes: int = 100, *, after_hook: bool = False, middleware: bool = False) -> WSGI:
     """A hand-written WSGI callable: the floor every framework is measured against."""
-    del routes, after_hook
+    del routes, after_hook, middleware
     body = HELLO.encode()
     payload = json.dumps(PAYLOAD).encode()
     get_only = {"/plaintext", "/json", "/query", "/ctype", "/header", "/forbidden", "/redirect"}

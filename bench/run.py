@@ -114,7 +114,7 @@ def make_environ(scenario: str, routes: int) -> Callable[[], dict[str, Any]]:
         base["PATH_INFO"] = "/ctype"
     elif scenario == "header":
         base["PATH_INFO"] = "/header"
-    elif scenario == "after":
+    elif scenario in ("after", "mw"):
         base["PATH_INFO"] = "/json"
     elif scenario == "404":
         base["PATH_INFO"] = "/does/not/exist"
@@ -199,6 +199,7 @@ SCENARIOS: list[tuple[str, str, int, int, float]] = [
     ("plaintext, one header", "header", 100, 200, 1.0),
     ("JSON GET", "json", 100, 200, 1.0),
     ("JSON GET, after hook", "after", 100, 200, 1.0),
+    ("JSON GET, 3 middlewares", "mw", 100, 200, 1.0),
     ("int param, 100 routes", "param", 100, 200, 1.0),
     ("query string read", "query", 100, 200, 1.0),
     ("POST JSON echo", "echo", 100, 200, 1.0),
@@ -239,8 +240,11 @@ def run_scenario(
 ) -> dict[str, list[float]]:
     """Time ``rounds`` interleaved rounds: every framework's rate (requests/second) in
     each round."""
-    after = scenario == "after"
-    apps = {name: make(routes, after_hook=after) for name, make in factories.items()}
+    after, middleware = scenario == "after", scenario == "mw"
+    apps = {
+        name: make(routes, after_hook=after, middleware=middleware)
+        for name, make in factories.items()
+    }
     check(label, scenario, routes, apps, expected)
     factory = make_environ(scenario, routes)
     # Warm up, and size each framework's batch to span MIN_BATCH_SECONDS at least.
