@@ -82,6 +82,7 @@ from .middleware.cors import CORSMiddleware
 from .middleware.proxy_fix import ProxyFixMiddleware
 from .middleware.request_id import RequestIDMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
+from .middleware.timeout import TimeoutMiddleware
 from .params import Body, Cookie, Depends, Header, Inject, Param, Path, Query, Security
 from .plugins import JSONPlugin, Plugin
 from .request import BaseRequest, Request
@@ -181,6 +182,7 @@ __all__ = [
     "TemplateError",
     "TestClient",
     "TestResponse",
+    "TimeoutMiddleware",
     "WSGIHeaderDict",
     "WatchdogReloader",
     "__version__",

@@ -35,6 +35,7 @@ FLOORS: list[set[str]] = [
         "middleware.proxy_fix",
         "middleware.request_id",
         "middleware.security_headers",
+        "middleware.timeout",
         "di",
         "auth",
     },

@@ -8,6 +8,7 @@ from .cors import CORSMiddleware
 from .proxy_fix import ProxyFixMiddleware
 from .request_id import RequestIDMiddleware
 from .security_headers import SecurityHeadersMiddleware
+from .timeout import TimeoutMiddleware
 
 __all__ = [
     "BodyLimitMiddleware",
@@ -19,4 +20,5 @@ __all__ = [
     "ProxyFixMiddleware",
     "RequestIDMiddleware",
     "SecurityHeadersMiddleware",
+    "TimeoutMiddleware",
 ]
