@@ -450,6 +450,10 @@ class _DocumentBuilder:
             self.uses_errors = True
             for code in (400, 413, 415):
                 responses.setdefault(str(code), self._error_response(code))
+        if route.config.get("max_body") is not None:
+            # The route option max_body answers 413 to a body over it, read or not.
+            self.uses_errors = True
+            responses.setdefault("413", self._error_response(413))
         if route.path_types:
             # A templated path can name nothing: a value the wildcard's filter refuses, or
             # an id the handler does not know.

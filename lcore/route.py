@@ -17,6 +17,7 @@ from .errors import PluginError
 from .http import path_shift
 from .middleware.base import NextHandler
 from .params import Binder, HandlerSpec, analyze_handler, compile_binder
+from .request import BodyBound
 from .response import HTTPError, HTTPResponse, Response
 from .typeinfo import is_dataclass_type, is_response_model
 
@@ -191,6 +192,9 @@ class Route:
             model = self.response_model()
             exact = model if isinstance(model, type) and is_dataclass_type(model) else None
             callback = _checked_result(callback, serialize, exact, self)
+        max_body = self.config.get("max_body")
+        if max_body is not None and self.mounted_from is None:
+            callback = _body_bounded(callback, BodyBound(int(max_body)))
         guard = security_guard(self) if self.mounted_from is None else None
         if guard is not None:
             callback = _guarded(callback, guard)
@@ -341,6 +345,22 @@ def _bound_callback(callback: Callable[..., Any], binder: Binder) -> Callable[..
         return callback(**binder(context.request, url_args))
 
     return call_bound
+
+
+def _body_bounded(callback: Callable[..., Any], bound: BodyBound) -> Callable[..., Any]:
+    """The route option ``max_body``: this route's requests carry the limit (the bounded
+    reader enforces it), and a declared ``Content-Length`` over it is a 413 before the
+    parameters are read, whether or not the handler reads the body."""
+
+    def call_bounded(**url_args: Any) -> Any:
+        context = context_var.get()
+        assert context is not None
+        request = context.request
+        request.limits = bound.limits_for(request.limits)
+        bound.check_declared(request.environ.get("CONTENT_LENGTH"))
+        return callback(**url_args)
+
+    return call_bounded
 
 
 def _guarded(callback: Callable[..., Any], guard: Callable[[Request], None]) -> Callable[..., Any]:

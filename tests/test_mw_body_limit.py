@@ -178,3 +178,34 @@ def test_other_answers_pass_through(app: Lcore) -> None:
     assert client.post("/typed?n=x", body=b"x").status_code == 422
     assert client.post("/missing", body=b"x").status_code == 404
     assert client.post("/missing", body=b"x" * 11).status_code == 413  # before routing
+
+
+def test_the_route_option_max_body_is_the_same_limit() -> None:
+    from lcore import request as current
+
+    app = Lcore()
+    app.config["error.format"] = "json"
+
+    @app.post("/small", max_body=10)
+    def small() -> str:
+        return "not read"
+
+    @app.post("/reads", max_body=10)
+    def reads() -> str:
+        return str(len(current.body_bytes))
+
+    @app.post("/other")
+    def other() -> str:
+        return str(len(current.body_bytes))
+
+    client = TestClient(app)
+    assert client.post("/small", body=b"x" * 10).text == "not read"
+    refused = client.post("/small", body=b"x" * 11)
+    assert (refused.status_code, refused.json["detail"][0]["type"]) == (413, "body_too_large")
+    over = send(app, "/reads", "POST", chunks(b"y" * 11), HTTP_TRANSFER_ENCODING="chunked")
+    expect_error(over, 413, "body_too_large")
+    under = send(app, "/reads", "POST", chunks(b"y" * 5), HTTP_TRANSFER_ENCODING="chunked")
+    assert under.body == b"5"
+    assert client.post("/other", body=b"x" * 11).text == "11"
+    assert "413" in app.openapi()["paths"]["/small"]["post"]["responses"]
+    assert "413" not in app.openapi()["paths"]["/other"]["post"]["responses"]
