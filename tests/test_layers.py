@@ -35,10 +35,12 @@ FLOORS: list[set[str]] = [
         "middleware.proxy_fix",
         "middleware.request_id",
         "middleware.security_headers",
+        "middleware.compression",
+        "bodies",
         "di",
         "auth",
     },
-    {"route", "bodies", "openapi"},
+    {"route", "openapi"},
     {"docs_ui"},
     {"app", "testing"},
     {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .base import Middleware, MiddlewareHook, MiddlewarePipeline, NextHandler
 from .body_limit import BodyLimitMiddleware
+from .compression import CompressionMiddleware
 from .cors import CORSMiddleware
 from .proxy_fix import ProxyFixMiddleware
 from .request_id import RequestIDMiddleware
@@ -12,6 +13,7 @@ from .security_headers import SecurityHeadersMiddleware
 __all__ = [
     "BodyLimitMiddleware",
     "CORSMiddleware",
+    "CompressionMiddleware",
     "Middleware",
     "MiddlewareHook",
     "MiddlewarePipeline",
