@@ -305,14 +305,17 @@ class CompressionMiddleware(Middleware):
         #: The codings this middleware can send, most preferred first.
         self.encodings: tuple[str, ...] = tuple(self._compressors)
         self._choices: dict[str, str | None] = {}
+        self._compressible: dict[str, bool] = {}
 
     def choose(self, accept_encoding: str) -> str | None:
         """The coding for an ``Accept-Encoding`` value, or ``None`` for no compression."""
         # PERF: browsers send a handful of distinct values: each is parsed once (bench:
         # compression/json_2k).
         choices = self._choices
-        if accept_encoding in choices:
-            return choices[accept_encoding]
+        # NOTE: one look-up, never `in` then `[]`: another thread may clear the cache.
+        known = choices.get(accept_encoding, "")  # "" is no coding: not chosen yet
+        if known != "":
+            return known
         chosen = choose_encoding(parse_accept_encoding(accept_encoding), self.encodings)
         if len(choices) >= _CHOICE_CACHE_SIZE:
             choices.clear()
@@ -329,10 +332,19 @@ class CompressionMiddleware(Middleware):
 
     def compressible(self, content_type: str) -> bool:
         """Whether bodies of ``content_type`` are compressed."""
+        # PERF: an app sends a handful of content types: each is matched once (bench:
+        # compression/json_2k).
+        known = self._compressible.get(content_type)
+        if known is not None:
+            return known
         media = content_type.partition(";")[0].strip().lower()
-        if media.startswith(_COMPRESSED_TYPES) and not media.startswith(_TEXT_IMAGES):
-            return False
-        return media.startswith(self.content_types)
+        verdict = media.startswith(self.content_types) and not (
+            media.startswith(_COMPRESSED_TYPES) and not media.startswith(_TEXT_IMAGES)
+        )
+        if len(self._compressible) >= _CHOICE_CACHE_SIZE:
+            self._compressible.clear()
+        self._compressible[content_type] = verdict
+        return verdict
 
     def __call__(self, ctx: RequestContext, next_handler: NextHandler) -> Any:
         result = next_handler(ctx)
@@ -342,29 +354,42 @@ class CompressionMiddleware(Middleware):
         response = ctx.response
         answer = result if isinstance(result, HTTPResponse) else None
         status = response.status_code if answer is None else answer.status_code
-        if (
-            status < 200
-            or status in _NEVER_STATUS
-            or _header(answer, response, "Content-Encoding") is not None
-            or "no-transform" in (_header(answer, response, "Cache-Control") or "").lower()
-        ):
+        if status < 200 or status in _NEVER_STATUS:
             return result
+        # PERF: a response with no header set has neither (bench: compression/json_2k).
+        if answer is not None or response._headers is not None or response._flat is not None:
+            if _header(answer, response, "Content-Encoding") is not None:
+                return result
+            cache_control = _header(answer, response, "Cache-Control")
+            if cache_control is not None and "no-transform" in cache_control.lower():
+                return result
         body: Any = result if answer is None else answer.body
-        if body is None or isinstance(body, str | bytes | bytearray) or is_json_value(body):
+        if type(body) is bytes and answer is None:
+            # PERF: the JSON plugin's output, and bytes results, are the body already; the
+            # finish sets Content-Length (bench: compression/json_2k).
+            data = body
+        elif body is None or isinstance(body, str | bytes | bytearray) or is_json_value(body):
             if is_json_value(body) and not _json_results(ctx):
                 return result  # the app's finish refuses it
             if answer is not None:
                 answer.apply(response)
             # The finish's own conversion: charset, JSON, Content-Type and Content-Length.
-            chunks = result_chunks(body, ctx, True)
-            data = b"".join(chunks)
-            if (
-                not data
-                or len(data) < self.min_size
-                or not self.compressible(response.content_type)
-            ):
-                return _answer(answer, data)
-            return _answer(answer, self._compress_whole(ctx, response, data))
+            data = b"".join(result_chunks(body, ctx, True))
+        else:
+            return self._stream(ctx, response, answer, result, body)
+        if not data or len(data) < self.min_size or not self.compressible(response.content_type):
+            return _answer(answer, data)
+        return _answer(answer, self._compress_whole(ctx, response, data))
+
+    def _stream(
+        self,
+        ctx: RequestContext,
+        response: Response,
+        answer: HTTPResponse | None,
+        result: Any,
+        body: Any,
+    ) -> Any:
+        """A streamed body (an iterable, a file): compressed chunk by chunk."""
         if not (hasattr(body, "read") or isinstance(body, Iterable)):
             return result  # the app's finish refuses it
         content_type = _header(answer, response, "Content-Type") or response.default_content_type
@@ -398,7 +423,8 @@ class CompressionMiddleware(Middleware):
         self._mark(response, encoding)
         compressor = self.compressor(encoding)
         if len(data) >= self.stream_threshold:
-            del response["Content-Length"]
+            if "Content-Length" in response:
+                del response["Content-Length"]
             view = memoryview(data)
             slices = (
                 bytes(view[start : start + _STREAM_CHUNK])
@@ -424,7 +450,7 @@ class CompressionMiddleware(Middleware):
             close = found if callable(found) else None
             chunks = EncodedChunks(iter(iterable), response.charset)
         self._mark(response, encoding)
-        if response.get_header("Content-Length") is not None:
+        if "Content-Length" in response:
             del response["Content-Length"]
         return CompressedChunks(chunks, close, self.compressor(encoding))
 
@@ -472,4 +498,5 @@ def _closer(chunks: Iterator[bytes], handle: Any) -> Callable[[], None]:
 def _json_results(ctx: RequestContext) -> bool:
     """Whether the app's finish turns dict/list/dataclass results into JSON."""
     app = ctx.app
-    return app is not None and app._json_results  # pyright: ignore[reportPrivateUsage]  # the finish's own switch
+    # NOTE: the finish's own switch, so that the body is the one the finish would send.
+    return app is not None and app._json_results
