@@ -613,3 +613,54 @@ def test_a_large_streamed_body_through_wsgiref() -> None:
     assert len(body) < len(expected) // 10
     assert gzip.decompress(body) == expected
     assert closed == [True]
+
+
+def test_a_returned_answer_s_etag_and_vary_are_kept_and_adjusted() -> None:
+    app = Lcore()
+    app.use(CompressionMiddleware())
+
+    @app.get("/")
+    def page() -> HTTPResponse:
+        return HTTPResponse(TEXT, 200, {"ETag": '"abc"', "Vary": "Cookie"})
+
+    reply = TestClient(app).get("/", headers=GZIP)
+    assert reply.headers["ETag"] == 'W/"abc"'
+    assert reply.headers["Vary"] == "Cookie, Accept-Encoding"
+    assert gzip.decompress(reply.body) == TEXT.encode()
+
+
+def test_a_mounted_wsgi_app_s_answer_is_compressed_as_a_stream() -> None:
+    closed: list[bool] = []
+
+    class Body:
+        def __iter__(self) -> Iterator[bytes]:
+            yield TEXT.encode()
+            yield TEXT.encode()
+
+        def close(self) -> None:
+            closed.append(True)
+
+    def legacy(environ: dict[str, Any], start_response: Any) -> Body:
+        start_response(
+            "200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(2 * len(TEXT)))]
+        )
+        return Body()
+
+    app = Lcore()
+    app.use(CompressionMiddleware())
+    app.mount("/legacy", legacy)
+    reply = TestClient(app).get("/legacy/page", headers=GZIP)
+    assert reply.headers["Content-Encoding"] == "gzip"
+    assert "Content-Length" not in reply.headers
+    assert gzip.decompress(reply.body) == 2 * TEXT.encode()
+    assert closed == [True]
+
+
+def test_a_body_the_finish_refuses_is_left_to_it() -> None:
+    app = Lcore()
+    app.use(CompressionMiddleware())
+    app.get("/number")(lambda: 42)
+    plain = Lcore()
+    plain.get("/number")(lambda: 42)
+    reply = TestClient(app).get("/number", headers=GZIP)
+    assert reply.status_code == TestClient(plain).get("/number").status_code == 500
