@@ -78,6 +78,7 @@ from .jsonutil import json_dumps, json_loads
 from .limits import Limits
 from .middleware.base import Middleware, MiddlewareHook, MiddlewarePipeline
 from .middleware.body_limit import BodyLimitMiddleware
+from .middleware.compression import CompressionMiddleware
 from .middleware.cors import CORSMiddleware
 from .middleware.proxy_fix import ProxyFixMiddleware
 from .middleware.request_id import RequestIDMiddleware
@@ -130,6 +131,7 @@ __all__ = [
     "BodyLimitMiddleware",
     "CORSMiddleware",
     "ClientError",
+    "CompressionMiddleware",
     "ConfigDict",
     "ConfigError",
     "Cookie",

@@ -36,10 +36,12 @@ FLOORS: list[set[str]] = [
         "middleware.request_id",
         "middleware.security_headers",
         "middleware.timeout",
+        "middleware.compression",
+        "bodies",
         "di",
         "auth",
     },
-    {"route", "bodies", "openapi"},
+    {"route", "openapi"},
     {"docs_ui"},
     {"app", "testing"},
     {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .base import Middleware, MiddlewareHook, MiddlewarePipeline, NextHandler
 from .body_limit import BodyLimitMiddleware
+from .compression import CompressionMiddleware
 from .cors import CORSMiddleware
 from .proxy_fix import ProxyFixMiddleware
 from .request_id import RequestIDMiddleware
@@ -13,6 +14,7 @@ from .timeout import TimeoutMiddleware
 __all__ = [
     "BodyLimitMiddleware",
     "CORSMiddleware",
+    "CompressionMiddleware",
     "Middleware",
     "MiddlewareHook",
     "MiddlewarePipeline",
