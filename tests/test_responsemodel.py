@@ -602,3 +602,17 @@ def test_a_decimal_for_a_float_field_is_sent_as_a_number() -> None:
     assert serialize({"a": Decimal("1.5"), "b": 2}) == {"a": 1.5, "b": 2}
     with pytest.raises(Invalid):
         serialize({"a": Decimal("NaN")})
+
+
+def test_rows_of_any_values_are_sent_as_they_are_and_keys_still_checked() -> None:
+    from lcore.converters import Invalid
+    from lcore.responsemodel import compile_serializer
+
+    rows = [{"id": 1, "tags": ["a"], "nested": {"x": None}}, {"id": 2}]
+    serialize = compile_serializer(list[dict[str, Any]])
+    assert serialize(rows) == rows
+    assert compile_serializer(dict[str, Any])(rows[0]) == rows[0]
+    with pytest.raises(Invalid):
+        serialize([{"id": 1}, {2: "not text"}])
+    with pytest.raises(Invalid):
+        serialize({"not": "a list"})
