@@ -81,6 +81,7 @@ from .middleware.body_limit import BodyLimitMiddleware
 from .middleware.cors import CORSMiddleware
 from .middleware.proxy_fix import ProxyFixMiddleware
 from .middleware.request_id import RequestIDMiddleware
+from .middleware.request_logger import RequestLoggerMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
 from .params import Body, Cookie, Depends, Header, Inject, Param, Path, Query, Security
 from .plugins import JSONPlugin, Plugin
@@ -94,6 +95,7 @@ from .security import (
     hash_password,
     verify_password,
 )
+from .tasks import BackgroundTaskPool, TaskQueueFull
 from .typeinfo import forbid_extra
 
 # NOTE: imported last on purpose: the proxies `request` and `response` share their names
@@ -122,6 +124,7 @@ __all__ = [
     "APIKeyQuery",
     "AppStack",
     "AsyncReloader",
+    "BackgroundTaskPool",
     "BaseRequest",
     "BaseResponse",
     "BasicCredentials",
@@ -167,6 +170,7 @@ __all__ = [
     "Request",
     "RequestContext",
     "RequestIDMiddleware",
+    "RequestLoggerMiddleware",
     "Response",
     "Route",
     "RouteBuildError",
@@ -178,6 +182,7 @@ __all__ = [
     "Security",
     "SecurityHeadersMiddleware",
     "SecurityScheme",
+    "TaskQueueFull",
     "TemplateError",
     "TestClient",
     "TestResponse",

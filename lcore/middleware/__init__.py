@@ -7,6 +7,7 @@ from .body_limit import BodyLimitMiddleware
 from .cors import CORSMiddleware
 from .proxy_fix import ProxyFixMiddleware
 from .request_id import RequestIDMiddleware
+from .request_logger import RequestLoggerMiddleware
 from .security_headers import SecurityHeadersMiddleware
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "NextHandler",
     "ProxyFixMiddleware",
     "RequestIDMiddleware",
+    "RequestLoggerMiddleware",
     "SecurityHeadersMiddleware",
 ]
