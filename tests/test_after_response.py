@@ -180,3 +180,44 @@ def test_an_error_answer_runs_it_too(app: Lcore) -> None:
 def test_outside_an_app_it_is_refused() -> None:
     with pytest.raises(RuntimeError):
         RequestContext().after_response(print)
+
+
+def test_on_sent_runs_after_on_close_and_sees_what_was_sent(app: Lcore) -> None:
+    order: list[Any] = []
+
+    @app.get("/")
+    def index() -> str:
+        ctx.on_sent(lambda: order.append(("sent", ctx.sent and ctx.sent.bytes_sent)))
+        ctx.on_close(lambda: order.append(("close", None)))
+        return "four"
+
+    assert TestClient(app).get("/").text == "four"
+    assert order == [("close", None), ("sent", 4)]
+
+
+def test_on_sent_runs_with_nothing_sent_when_the_app_panics(app: Lcore) -> None:
+    seen: list[Any] = []
+
+    @app.get("/")
+    def index() -> str:
+        ctx.on_sent(lambda: seen.append(ctx.sent))
+        return "x"
+
+    @app.hook("on_response_send")
+    def fail() -> None:
+        raise RuntimeError("a broken send hook")
+
+    assert TestClient(app).get("/").status_code == 500
+    assert seen == [None]
+
+
+def test_a_failing_on_sent_callback_is_logged(app: Lcore, caplog: pytest.LogCaptureFixture) -> None:
+    @app.get("/")
+    def index() -> str:
+        ctx.on_sent(lambda: 1 / 0)
+        return "x"
+
+    with caplog.at_level(logging.ERROR, logger="lcore"):
+        assert TestClient(app).get("/").text == "x"
+    (record,) = caplog.records
+    assert record.exc_info is not None and record.exc_info[0] is ZeroDivisionError

@@ -241,4 +241,5 @@ def test_the_line_is_json_dumps_of_the_fields(
     assert line == json.dumps(fields, separators=(",", ":"))
     assert json.loads(line) == fields
     stamp = datetime.datetime.fromtimestamp(int(wall), datetime.timezone.utc)
-    assert fields["timestamp"].startswith(stamp.strftime("%Y-%m-%dT%H:%M:%S."))
+    timestamp = str(fields["timestamp"])
+    assert timestamp.startswith(stamp.strftime("%Y-%m-%dT%H:%M:%S."))

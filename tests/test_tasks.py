@@ -19,7 +19,11 @@ WAIT = 10.0
 def test_submit_returns_a_future_with_the_result() -> None:
     pool = BackgroundTaskPool(max_workers=2)
     try:
-        future = pool.submit(lambda a, b=0: a + b, 2, b=3)
+
+        def add(a: int, b: int = 0) -> int:
+            return a + b
+
+        future = pool.submit(add, 2, b=3)
         assert isinstance(future, Future)
         assert future.result(WAIT) == 5
     finally:
@@ -140,7 +144,7 @@ def test_no_thread_before_first_use() -> None:
 )
 def test_bad_sizes_are_refused(options: dict[str, int], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        BackgroundTaskPool(**options)
+        BackgroundTaskPool(options.get("max_workers", 4), options.get("max_queue", 1000))
 
 
 def test_app_tasks_is_made_on_first_use_and_closed_with_the_app(app: Lcore) -> None:
