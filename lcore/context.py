@@ -17,6 +17,7 @@ from .datastructures import HeaderDict
 from .http import quote_path, quote_url
 from .request import Request, require_app, require_route
 from .response import _STATUS_PAIRS, HTTPResponse, Response, _status_pair
+from .tasks import task_name
 
 _new_response = HTTPResponse.__new__
 
@@ -150,7 +151,10 @@ class RequestContext:
             RuntimeError: The context is not bound to an app.
         """
         pool = self.bound_app.tasks
-        label = f"{_task_label(fn)} after {self.request.method} {self.request.path!r}"
+        environ = self.request.environ
+        # The raw method and path: the log line must not fail on a malformed one.
+        method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
+        label = f"{task_name(fn)} after {method} {path!r}"
 
         def submit() -> None:
             if self.request_id is not None:
@@ -215,11 +219,6 @@ def _run_callbacks(context: RequestContext, callbacks: list[Callable[[], object]
             callback()
         except Exception:
             log_failure("cleanup %r of %s failed", callback, context.request)
-
-
-def _task_label(fn: Callable[..., object]) -> str:
-    qualname = getattr(fn, "__qualname__", None)
-    return repr(fn) if qualname is None else f"{getattr(fn, '__module__', '?')}.{qualname}"
 
 
 def log_failure(message: str, *args: object) -> None:

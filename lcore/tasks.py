@@ -13,7 +13,7 @@ from .concurrency import resolve
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
-__all__ = ["BackgroundTaskPool", "TaskQueueFull"]
+__all__ = ["BackgroundTaskPool", "TaskQueueFull", "task_name"]
 
 
 class TaskQueueFull(RuntimeError):
@@ -77,7 +77,7 @@ class BackgroundTaskPool:
             TaskQueueFull: ``max_workers + max_queue`` tasks are pending already.
             RuntimeError: The pool was shut down.
         """
-        return self.submit_named(_task_name(fn), fn, *args, **kwargs)
+        return self.submit_named(task_name(fn), fn, *args, **kwargs)
 
     def submit_named(
         self, label: str, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
@@ -150,8 +150,8 @@ class BackgroundTaskPool:
         return f"<BackgroundTaskPool {self.name!r} max_workers={self.max_workers} {state}>"
 
 
-def _task_name(fn: Callable[..., Any]) -> str:
-    """``module.qualname`` of a task, for its log line."""
+def task_name(fn: Callable[..., Any]) -> str:
+    """``module.qualname`` of a task (its ``repr`` without a qualname), for log lines."""
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", None)
     if qualname is None:
