@@ -82,6 +82,7 @@ from .middleware.compression import CompressionMiddleware
 from .middleware.cors import CORSMiddleware
 from .middleware.proxy_fix import ProxyFixMiddleware
 from .middleware.request_id import RequestIDMiddleware
+from .middleware.request_logger import RequestLoggerMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
 from .middleware.timeout import TimeoutMiddleware
 from .params import Body, Cookie, Depends, Header, Inject, Param, Path, Query, Security
@@ -96,6 +97,7 @@ from .security import (
     hash_password,
     verify_password,
 )
+from .tasks import BackgroundTaskPool, TaskQueueFull
 from .typeinfo import forbid_extra
 
 # NOTE: imported last on purpose: the proxies `request` and `response` share their names
@@ -124,6 +126,7 @@ __all__ = [
     "APIKeyQuery",
     "AppStack",
     "AsyncReloader",
+    "BackgroundTaskPool",
     "BaseRequest",
     "BaseResponse",
     "BasicCredentials",
@@ -170,6 +173,7 @@ __all__ = [
     "Request",
     "RequestContext",
     "RequestIDMiddleware",
+    "RequestLoggerMiddleware",
     "Response",
     "Route",
     "RouteBuildError",
@@ -181,6 +185,7 @@ __all__ = [
     "Security",
     "SecurityHeadersMiddleware",
     "SecurityScheme",
+    "TaskQueueFull",
     "TemplateError",
     "TestClient",
     "TestResponse",

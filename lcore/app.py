@@ -11,6 +11,7 @@ import contextlib
 import inspect
 import re
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,7 +19,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ._wsgi import StartResponse, WSGIApp, WSGIEnviron
-from .bodies import StreamedBody, call_wsgi, close_body, result_chunks
+from .bodies import SentBody, StreamedBody, call_wsgi, close_body, result_chunks
 from .concurrency import resolve
 from .config import LCORE_KEYS, ConfigDict
 from .context import RequestContext, context_var
@@ -43,6 +44,7 @@ from .request import Request
 from .response import HTTPError, HTTPResponse, Response, _charset_of
 from .route import Route, RouteReset, yieldroutes
 from .routing import MatchFailure, Router
+from .tasks import BackgroundTaskPool
 
 if TYPE_CHECKING:
     import logging
@@ -55,6 +57,8 @@ __all__ = ["Lcore", "Route", "RouteReset", "path_shift", "yieldroutes"]
 #: Error answers kept per app, and the longest URL whose answer is kept: a flood of
 #: distinct 404 URLs only empties the cache now and then.
 _MAX_ERROR_ANSWERS = 256
+#: Makes each app's first use of ``app.tasks`` make one pool.
+_TASKS_LOCK = threading.Lock()
 _MAX_CACHED_URL = 512
 
 H = TypeVar("H", bound=Callable[..., Any])
@@ -113,6 +117,25 @@ class Lcore:
     #: The scheme objects that check :attr:`security_schemes`, by the same names.
     security_checks: Mapping[str, SecurityScheme[Any, Any]] = MappingProxyType({})
     _dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] | None = None
+    _tasks: BackgroundTaskPool | None = None
+
+    @property
+    def tasks(self) -> BackgroundTaskPool:
+        """The app's :class:`~lcore.BackgroundTaskPool` (4 threads), made on first use:
+        ``app.tasks.submit(fn, ...)``, and where ``ctx.after_response`` work runs.
+        :meth:`close` shuts it down (waiting for its tasks). Assign your own pool to size
+        it differently: ``app.tasks = BackgroundTaskPool(max_workers=8)``."""
+        pool = self._tasks
+        if pool is None:
+            with _TASKS_LOCK:
+                pool = self._tasks
+                if pool is None:
+                    pool = self._tasks = BackgroundTaskPool()
+        return pool
+
+    @tasks.setter
+    def tasks(self, pool: BackgroundTaskPool) -> None:
+        self._tasks = pool
 
     @property
     def dependency_overrides(self) -> dict[Callable[..., Any], Callable[..., Any]]:
@@ -546,10 +569,15 @@ class Lcore:
             hook()
 
     def close(self) -> None:
-        """Close every plugin that can be closed."""
+        """Close every plugin that can be closed, then shut the :attr:`tasks` pool down,
+        waiting for its pending tasks (``run()`` calls this on a clean shutdown)."""
         for plugin in self.plugins:
             if hasattr(plugin, "close"):
                 plugin.close()
+        pool = self._tasks
+        if pool is not None:
+            pool.shutdown(wait=True)
+            self._tasks = None  # a later use (the app served again) makes a fresh pool
 
     # -- the OpenAPI document -----------------------------------------------------------
 
@@ -840,6 +868,11 @@ class Lcore:
                     hook()
             started = True
             start_response(status, headers)
+            if context._sent_callbacks is not None:
+                # The on_sent callbacks run when the server closes the body, after its
+                # last byte; they read what was sent on ctx.sent.
+                sent = context.sent = SentBody(body, status, headers, context)
+                return sent
             return body
         except Exception:
             # Last resort: a hook or an error handler failed while finishing.
@@ -853,6 +886,8 @@ class Lcore:
             context_var.reset(token)
             if context._cleanups is not None and not isinstance(body, StreamedBody):
                 context.close()
+            if context._sent_callbacks is not None and context.sent is None:
+                context.close_sent()  # no body for the server to close: nothing was sent
 
     def _panic(self, environ: WSGIEnviron, start_response: StartResponse) -> list[bytes]:
         """Answer 500 when even the error path failed."""

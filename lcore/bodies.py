@@ -14,7 +14,15 @@ from .jsonutil import json_dumps
 from .plugins import is_json_value
 from .response import HTTPResponse
 
-__all__ = ["EncodedChunks", "StreamedBody", "call_wsgi", "close_body", "iter_file", "result_chunks"]
+__all__ = [
+    "EncodedChunks",
+    "SentBody",
+    "StreamedBody",
+    "call_wsgi",
+    "close_body",
+    "iter_file",
+    "result_chunks",
+]
 
 
 class StreamedBody:
@@ -63,6 +71,69 @@ class StreamedBody:
             finally:
                 context_var.reset(token)
         self._context.close()
+
+
+class SentBody:
+    """The body handed to the server for a request with :meth:`RequestContext.on_sent`
+    callbacks: counts the bytes the server pulls, and on ``close()`` (after the last
+    byte) closes the body, then runs those callbacks, which read it as ``ctx.sent``.
+
+    Args:
+        body: The body as built.
+        status: The status line sent.
+        headers: The headers sent.
+        context: The request the body answers.
+    """
+
+    __slots__ = ("_body", "_context", "_iterator", "bytes_sent", "closed", "headers", "status")
+
+    def __init__(
+        self,
+        body: Iterable[bytes],
+        status: str,
+        headers: list[tuple[str, str]],
+        context: RequestContext,
+    ) -> None:
+        self._body = body
+        self._iterator: Iterator[bytes] | None = None
+        self._context = context
+        #: The status line, e.g. ``"200 OK"``.
+        self.status: str = status
+        #: The response headers.
+        self.headers: list[tuple[str, str]] = headers
+        #: Body bytes the server has pulled so far (all of them once :attr:`closed`).
+        self.bytes_sent: int = 0
+        #: Whether the server has closed the body (the answer is over).
+        self.closed: bool = False
+
+    @property
+    def status_code(self) -> int:
+        """The status as a number."""
+        return int(self.status[:3])
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        iterator = self._iterator
+        if iterator is None:
+            iterator = self._iterator = iter(self._body)
+        chunk = next(iterator)
+        self.bytes_sent += len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        """Close the body (a streamed one runs the ``on_close`` callbacks), then run the
+        ``on_sent`` callbacks, once."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            close_body(self._body)
+        except Exception:
+            log_failure("closing the body of %s failed", self._context.request)
+        finally:
+            self._context.close_sent()
 
 
 class EncodedChunks:

@@ -17,11 +17,13 @@ from .datastructures import HeaderDict
 from .http import quote_path, quote_url
 from .request import Request, require_app, require_route
 from .response import _STATUS_PAIRS, HTTPResponse, Response, _status_pair
+from .tasks import task_name
 
 _new_response = HTTPResponse.__new__
 
 if TYPE_CHECKING:
     from .app import Lcore
+    from .bodies import SentBody
     from .route import Route
 
 __all__ = [
@@ -59,12 +61,14 @@ class RequestContext:
         "__dict__",
         "_cleanups",
         "_lazy",
+        "_sent_callbacks",
         "app",
         "request",
         "request_id",
         "response",
         "route",
         "route_chain_ran",
+        "sent",
         "user",
     )
 
@@ -84,6 +88,10 @@ class RequestContext:
         self.request_id: str | None = None
         self._lazy: dict[str, Callable[[], Any]] | None = None
         self._cleanups: list[Callable[[], object]] | None = None
+        self._sent_callbacks: list[Callable[[], object]] | None = None
+        #: What the server was handed (status, headers, bytes pulled so far); set only
+        #: for a request with :meth:`on_sent` callbacks, once the answer is built.
+        self.sent: SentBody | None = None
 
     @property
     def state(self) -> dict[str, Any]:
@@ -121,6 +129,42 @@ class RequestContext:
             self._cleanups = []
         self._cleanups.append(callback)
 
+    def on_sent(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the server has sent the answer: when it closes the body,
+        after its last byte (a streamed body's too); :attr:`sent` then tells what was
+        sent (status, headers, bytes). Run in the server's thread, after the
+        :meth:`on_close` callbacks, last registered first: keep it short, and hand slow
+        work to :meth:`after_response`. A server that never closes the body never runs
+        it. When the app fails before any answer reaches the server, it runs as the app
+        returns, with :attr:`sent` ``None``."""
+        if self._sent_callbacks is None:
+            self._sent_callbacks = []
+        self._sent_callbacks.append(callback)
+
+    def after_response(self, fn: Callable[..., object], /, *args: Any, **kwargs: Any) -> None:
+        """Run ``fn(*args, **kwargs)`` after the response has been sent, on the app's
+        :attr:`~lcore.Lcore.tasks` pool: after the last byte (a streamed body's too),
+        never delaying the client. An ``async def`` ``fn`` is run to completion; a
+        failure is logged on the ``lcore`` logger with the request id.
+
+        Raises:
+            RuntimeError: The context is not bound to an app.
+        """
+        pool = self.bound_app.tasks
+        environ = self.request.environ
+        # The raw method and path: the log line must not fail on a malformed one.
+        method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
+        label = f"{task_name(fn)} after {method} {path!r}"
+
+        def submit() -> None:
+            if self.request_id is not None:
+                name = f"{label} (request_id {self.request_id!r})"
+            else:
+                name = label
+            pool.submit_named(name, fn, *args, **kwargs)
+
+        self.on_sent(submit)
+
     def __getattr__(self, name: str) -> Any:
         lazy = self._lazy
         if lazy is not None and name in lazy:
@@ -133,6 +177,18 @@ class RequestContext:
             if app is not None and name in app.dependencies:
                 return app.dependencies.resolve(name, self)
         raise AttributeError(f"request context has no attribute {name!r}")
+
+    def close_sent(self) -> None:
+        """Run the :meth:`on_sent` callbacks, as :meth:`close` runs the cleanups."""
+        callbacks = self._sent_callbacks
+        if not callbacks:
+            return
+        token = context_var.set(self)
+        try:
+            _run_callbacks(self, callbacks)
+            self._sent_callbacks = None
+        finally:
+            context_var.reset(token)
 
     def close(self) -> None:
         """Run the registered cleanups, last registered first, each exactly once.
@@ -153,6 +209,16 @@ class RequestContext:
             self._cleanups = None
         finally:
             context_var.reset(token)
+
+
+def _run_callbacks(context: RequestContext, callbacks: list[Callable[[], object]]) -> None:
+    """Run ``callbacks`` (which may add more), last first, each failure logged."""
+    while callbacks:
+        callback = callbacks.pop()
+        try:
+            callback()
+        except Exception:
+            log_failure("cleanup %r of %s failed", callback, context.request)
 
 
 def log_failure(message: str, *args: object) -> None:

@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lcore"
 
 #: The floors, lowest first. A module may import modules on its own floor or below.
 FLOORS: list[set[str]] = [
-    {"_wsgi", "errors", "concurrency"},
+    {"_wsgi", "errors", "concurrency", "tasks"},
     {"http", "limits", "routing", "jsonutil", "datastructures", "scalars", "typeinfo"},
     {"security", "hooks", "converters", "request", "response", "schema"},
     {"typedconfig", "context", "responsemodel"},
@@ -34,6 +34,7 @@ FLOORS: list[set[str]] = [
         "middleware.body_limit",
         "middleware.proxy_fix",
         "middleware.request_id",
+        "middleware.request_logger",
         "middleware.security_headers",
         "middleware.timeout",
         "middleware.compression",

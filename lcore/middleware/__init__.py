@@ -8,6 +8,7 @@ from .compression import CompressionMiddleware
 from .cors import CORSMiddleware
 from .proxy_fix import ProxyFixMiddleware
 from .request_id import RequestIDMiddleware
+from .request_logger import RequestLoggerMiddleware
 from .security_headers import SecurityHeadersMiddleware
 from .timeout import TimeoutMiddleware
 
@@ -21,6 +22,7 @@ __all__ = [
     "NextHandler",
     "ProxyFixMiddleware",
     "RequestIDMiddleware",
+    "RequestLoggerMiddleware",
     "SecurityHeadersMiddleware",
     "TimeoutMiddleware",
 ]
