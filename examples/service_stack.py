@@ -1,5 +1,6 @@
 """A service behind nginx with the whole stack of built-in middleware: proxy headers,
-request ids, CORS for its web front end, security headers, compression and a deadline.
+request ids, an access log, CORS for its web front end, security headers, compression, a
+deadline, and work done after the answer is sent.
 
 Run ``python -m lcore examples/service_stack.py -b 127.0.0.1:8080`` and try
 ``curl -si -H 'Accept-Encoding: gzip' -H 'Origin: https://shop.example'
@@ -8,6 +9,7 @@ http://127.0.0.1:8080/items``. tests/test_service_stack.py serves it with a real
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from lcore import (
     Lcore,
     ProxyFixMiddleware,
     RequestIDMiddleware,
+    RequestLoggerMiddleware,
     SecurityHeadersMiddleware,
     TimeoutMiddleware,
     ctx,
@@ -41,10 +44,16 @@ CATALOGUE = [
     for i in range(1, 51)
 ]
 
+# The access log to the process's output, one JSON line per request.
+access = logging.getLogger("lcore.access")
+access.setLevel(logging.INFO)
+access.addHandler(logging.StreamHandler())
+
 app = Lcore()
 app.config["error.format"] = "json"
 app.use(ProxyFixMiddleware(num_proxies=1))  # nginx in front, on the same host
 app.use(RequestIDMiddleware())
+app.use(RequestLoggerMiddleware())  # one JSON line per request on the lcore.access logger
 app.use(CORSMiddleware(allow_origins=["https://shop.example"], expose_headers=["X-Request-ID"]))
 app.use(SecurityHeadersMiddleware(hsts=True))
 app.use(CompressionMiddleware(min_size=512))
@@ -55,6 +64,27 @@ app.use(TimeoutMiddleware(timeout=10))
 def items() -> list[Item]:
     """The whole catalogue (compressed when the client accepts it)."""
     return CATALOGUE
+
+
+#: Orders recorded after their answers were sent (a real service would email, index...).
+RECORDED: list[str] = []
+
+
+def record(order_id: str) -> None:
+    RECORDED.append(order_id)
+
+
+@app.post("/orders/<order_id>")
+def order(order_id: str) -> dict[str, str]:
+    """Accept an order at once; record it after the answer has gone out."""
+    ctx.after_response(record, order_id)
+    return {"accepted": order_id}
+
+
+@app.get("/recorded")
+def recorded() -> list[str]:
+    """What was recorded so far."""
+    return RECORDED
 
 
 @app.get("/whoami")

@@ -73,4 +73,18 @@ def test_the_whole_stack_through_a_real_server(tmp_path: Path) -> None:
         )
         assert preflight.status == 204
         assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
+
+        assert fetch(port, "POST", "/orders/A-1", {"Content-Length": "0"}).status == 200
+
+        def recorded() -> list[str] | None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/recorded")
+            found: list[str] = json.loads(connection.getresponse().read())
+            connection.close()
+            return found or None
+
+        assert wait_for(recorded) == ["A-1"]  # done after the answer was sent
+        log = (tmp_path / "log").read_text()
+        access = [line for line in log.splitlines() if '"path":"/items"' in line]
+        assert access, log  # the access log line of the first request
         assert process.poll() is None
