@@ -15,11 +15,12 @@ import importlib.util
 import os
 import statistics
 import sys
-import time
-from collections.abc import Callable, Iterable
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from wsgi_timing import WSGI, get_environ
+from wsgi_timing import batch as timed_batch
 
 from lcore import CompressionMiddleware, Lcore
 
@@ -41,32 +42,14 @@ def make_app(compression: CompressionMiddleware | None) -> Lcore:
 
 
 def environ(accept_encoding: str | None) -> dict[str, Any]:
-    env: dict[str, Any] = {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": "/items",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "wsgi.url_scheme": "http",
-    }
+    env = get_environ("/items", "GET")
     if accept_encoding is not None:
         env["HTTP_ACCEPT_ENCODING"] = accept_encoding
     return env
 
 
-def _start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-    del status, headers, exc_info
-
-
-def batch(app: Callable[..., Iterable[bytes]], env: dict[str, Any]) -> float:
-    started = time.thread_time()
-    for _ in range(BATCH):
-        for _chunk in app(dict(env), _start):
-            pass
-    return (time.thread_time() - started) / BATCH * 1e6
+def batch(app: WSGI, env: dict[str, Any]) -> float:
+    return timed_batch(app, env, BATCH) * 1e6
 
 
 BROWSER = "gzip, deflate, br, zstd"

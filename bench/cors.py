@@ -12,11 +12,12 @@ import argparse
 import os
 import statistics
 import sys
-import time
-from collections.abc import Callable, Iterable
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from wsgi_timing import WSGI, get_environ
+from wsgi_timing import batch as timed_batch
 
 from lcore import CORSMiddleware, Lcore
 
@@ -37,32 +38,14 @@ def make_app(cors: CORSMiddleware | None) -> Lcore:
 
 
 def environ(origin: str | None, method: str = "GET") -> dict[str, Any]:
-    env: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": "/hello",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "wsgi.url_scheme": "http",
-    }
+    env = get_environ("/hello", method)
     if origin is not None:
         env["HTTP_ORIGIN"] = origin
     return env
 
 
-def _start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-    del status, headers, exc_info
-
-
-def batch(app: Callable[..., Iterable[bytes]], env: dict[str, Any]) -> float:
-    started = time.thread_time()
-    for _ in range(BATCH):
-        for _chunk in app(dict(env), _start):
-            pass
-    return (time.thread_time() - started) / BATCH * 1e6
+def batch(app: WSGI, env: dict[str, Any]) -> float:
+    return timed_batch(app, env, BATCH) * 1e6
 
 
 CASES: dict[str, tuple[CORSMiddleware | None, str | None, str]] = {

@@ -15,15 +15,15 @@ differences against the bare app.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import statistics
 import sys
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from wsgi_timing import WSGI, batch, get_environ
 
 from lcore import (
     BodyLimitMiddleware,
@@ -37,23 +37,13 @@ from lcore import (
     TimeoutMiddleware,
 )
 
-WSGI = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PAYLOAD = {"message": "Hello, World!", "items": [1, 2, 3], "ok": True}
-ENVIRON = {
-    "REQUEST_METHOD": "GET",
-    "PATH_INFO": "/json",
-    "QUERY_STRING": "",
-    "SERVER_NAME": "localhost",
-    "SERVER_PORT": "80",
-    "SERVER_PROTOCOL": "HTTP/1.1",
-    "REMOTE_ADDR": "127.0.0.1",
-    "HTTP_HOST": "localhost",
-    "HTTP_ORIGIN": "https://shop.example",
-    "HTTP_ACCEPT_ENCODING": "gzip, br",
-    "HTTP_X_FORWARDED_FOR": "203.0.113.9",
-    "wsgi.url_scheme": "http",
-    "wsgi.errors": sys.stderr,
-}
+ENVIRON = get_environ(
+    "/json",
+    HTTP_ORIGIN="https://shop.example",
+    HTTP_ACCEPT_ENCODING="gzip, br",
+    HTTP_X_FORWARDED_FOR="203.0.113.9",
+)
 
 
 def builtins() -> dict[str, Callable[[], Middleware]]:
@@ -80,27 +70,6 @@ def make_app(middleware: list[Middleware]) -> WSGI:
     return app
 
 
-def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-    return None
-
-
-def batch(app: WSGI, n: int) -> float:
-    environs = []
-    for _ in range(n):
-        environ = dict(ENVIRON)
-        environ["wsgi.input"] = io.BytesIO(b"")
-        environs.append(environ)
-    start = time.thread_time()
-    for environ in environs:
-        body = app(environ, start_response)
-        for _ in body:
-            pass
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
-    return (time.thread_time() - start) / n
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -114,13 +83,13 @@ def main() -> None:
         [make() for name, make in builtins().items() if name != "TimeoutMiddleware"]
     )
     for app in apps.values():
-        batch(app, 200)  # warm up: compile the chains
+        batch(app, ENVIRON, 200)  # warm up: compile the chains
     times: dict[str, list[float]] = {name: [] for name in apps}
     names = list(apps)
     for round_ in range(rounds):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
-            times[name].append(batch(apps[name], n))
+            times[name].append(batch(apps[name], ENVIRON, n))
     bare = times["no middleware"]
     print(f"Python {sys.version.split()[0]}; µs per request (thread CPU time), median of")
     print(f"{rounds} interleaved rounds x {n} requests; extra = median of per-round differences")
