@@ -3,13 +3,14 @@
 Run by hand: ``.venv/bin/python bench/middleware.py`` (``--quick`` for a short run).
 The same JSON GET (a small dict, the way ``bench/run.py`` answers it) through an app with
 no middleware, with each built-in alone, and with the whole stack of issue 12 (proxy fix,
-body limit, request id, CORS, security headers, compression, timeout). The request comes
+body limit, request id, access log, CORS, security headers, compression, timeout). The request comes
 through a proxy (``X-Forwarded-For``) from an allowed origin and accepts gzip, so every
 middleware has its work to do; the answer is under compression's ``min_size``, so
 compression decides and leaves it alone (its cost when it compresses is in
 ``bench/compression.py``). WSGI calls in one process, thread CPU time, interleaved
 rounds; each figure is the median over rounds, each extra cost the median of per-round
-differences against the bare app.
+differences against the bare app. The access log is on (INFO) with a handler that
+writes nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from lcore import (
     Middleware,
     ProxyFixMiddleware,
     RequestIDMiddleware,
+    RequestLoggerMiddleware,
     SecurityHeadersMiddleware,
     TimeoutMiddleware,
 )
@@ -51,6 +53,7 @@ def builtins() -> dict[str, Callable[[], Middleware]]:
         "ProxyFixMiddleware": lambda: ProxyFixMiddleware(num_proxies=1),
         "BodyLimitMiddleware": BodyLimitMiddleware,
         "RequestIDMiddleware": RequestIDMiddleware,
+        "RequestLoggerMiddleware": RequestLoggerMiddleware,
         "CORSMiddleware": lambda: CORSMiddleware(allow_origins=["https://shop.example"]),
         "SecurityHeadersMiddleware": SecurityHeadersMiddleware,
         "CompressionMiddleware": CompressionMiddleware,
@@ -70,10 +73,21 @@ def make_app(middleware: list[Middleware]) -> WSGI:
     return app
 
 
+def quiet_access_log() -> None:
+    """The access log on, written nowhere: what it costs to make the line, not to write it."""
+    import logging
+
+    access = logging.getLogger("lcore.access")
+    access.setLevel(logging.INFO)
+    access.propagate = False
+    access.addHandler(logging.NullHandler())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    quiet_access_log()
     rounds, n = (5, 1000) if args.quick else (15, 3000)
     apps: dict[str, WSGI] = {"no middleware": make_app([])}
     for name, make in builtins().items():
