@@ -86,6 +86,9 @@ def quiet_access_log() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--only", nargs="+", metavar="NAME", help="measure these apps (names as printed)"
+    )
     args = parser.parse_args()
     quiet_access_log()
     rounds, n = (5, 1000) if args.quick else (15, 3000)
@@ -96,6 +99,12 @@ def main() -> None:
     apps["the stack but timeout"] = make_app(
         [make() for name, make in builtins().items() if name != "TimeoutMiddleware"]
     )
+    if args.only:
+        apps = {
+            name: app
+            for name, app in apps.items()
+            if name == "no middleware" or any(part in name for part in args.only)
+        }
     for app in apps.values():
         batch(app, ENVIRON, 200)  # warm up: compile the chains
     times: dict[str, list[float]] = {name: [] for name in apps}

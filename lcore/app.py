@@ -1108,6 +1108,9 @@ class Lcore:
                 return self._finish_general(context, result)
             body: bytes | None = None
             content_type = response._content_type
+            flat = response._flat
+            if content_type is None and flat is not None:
+                content_type = flat.get("Content-Type")  # set after the flat headers
             if isinstance(result, str):
                 try:
                     body = (
@@ -1134,7 +1137,6 @@ class Lcore:
                     return answer
             code = response._status_code
             if body is not None and code >= 200 and code not in _NO_BODY_STATUS:
-                flat = response._flat
                 if flat is None:
                     headers = [
                         ("Content-Type", content_type or _DEFAULT_CT),
@@ -1143,9 +1145,8 @@ class Lcore:
                 else:
                     # PERF: headers set on a fresh response go straight from their flat
                     # storage to the list, in the order headerlist gives them (bench:
-                    # plaintext with one set_header).
-                    headers = [("Content-Type", content_type or _DEFAULT_CT)]
-                    headers.extend(flat.items())
+                    # plaintext with one set_header; middleware.py).
+                    headers = response._flat_list()
                     headers.append(("Content-Length", str(len(body))))
                 if context.request.environ.get("REQUEST_METHOD") == "HEAD":
                     return response._status_line, headers, []
@@ -1181,10 +1182,12 @@ class Lcore:
         hooks_ran = False
         try:
             content_type = response._content_type
+            flat = response._flat
+            if content_type is None and flat is not None:
+                content_type = flat.get("Content-Type")  # set after the flat headers
             body = _text_body(
                 result, response.default_content_type if content_type is None else content_type
             )
-            flat = response._flat
             if flat is None:
                 response._flat = {"Content-Length": str(len(body))}
             else:
@@ -1208,14 +1211,7 @@ class Lcore:
             and code >= 200
             and code not in _NO_BODY_STATUS
         ):
-            content_type = response._content_type
-            headers = [
-                (
-                    "Content-Type",
-                    response.default_content_type if content_type is None else content_type,
-                ),
-                *flat.items(),
-            ]
+            headers = response._flat_list()
             if body and context.request.environ.get("REQUEST_METHOD") != "HEAD":
                 return response._status_line, headers, [body]
             return response._status_line, headers, []
@@ -1441,19 +1437,9 @@ class Lcore:
         if result._headers is None:
             # PERF: headerlist's list, built from the flat storage (bench: redirect); it
             # never holds Content-Length.
-            content_type = result._content_type
-            if content_type is None:
-                content_type = result.default_content_type
             length = str(len(data)) if data else "0"
-            flat = result._flat
-            if flat is None:
-                headers = [("Content-Type", content_type), ("Content-Length", length)]
-            else:
-                headers = [
-                    ("Content-Type", content_type),
-                    *flat.items(),
-                    ("Content-Length", length),
-                ]
+            headers = result._flat_list()
+            headers.append(("Content-Length", length))
         else:
             headers = result.headerlist
             # Stored names are Title-Case: the list shows any Content-Length by this name.

@@ -76,9 +76,15 @@ class JSONPlugin:
                 context = context_var.get()
                 if context is not None:
                     response = context.response
-                    if response._headers is None and response._flat is None:
-                        # PERF: a constant needs no header-value check (bench: JSON GET).
-                        response._content_type = "application/json"
+                    if response._headers is None:
+                        # PERF: a constant needs no header-value check (bench: JSON GET;
+                        # S6).
+                        # As Response._set_content_type, inline.
+                        flat = response._flat
+                        if flat is None or response._content_type is not None:
+                            response._content_type = "application/json"
+                        else:
+                            flat["Content-Type"] = "application/json"
                     else:
                         response.content_type = "application/json"
                 return dumps(result).encode()

@@ -121,7 +121,8 @@ class Response:
     default_status = 200
     default_content_type = _DEFAULT_CONTENT_TYPE
     #: Headers set with :meth:`set_header` while no :class:`HeaderDict` exists: one value
-    #: each, by stored name, never Content-Type or Content-Length. The first read or write
+    #: each, by stored name; Content-Type only when set after them (see
+    #: :meth:`_set_content_type`), Content-Length only from the finish. The first read or write
     #: that needs more moves them into :attr:`headers`; until then the finish reads them
     #: as they are.
     # PERF: a class default, so a response that sets no header pays no attribute write
@@ -202,9 +203,11 @@ class Response:
     def get_header(self, name: str, default: str | None = None) -> str | None:
         """The last value of a header, or ``default``."""
         if self._headers is None:
-            key = _header_key(name)
-            if key == "Content-Type":
-                return self._content_type if self._content_type is not None else default
+            # PERF: a name seen before is one dict hit, no call (bench: middleware.py,
+            # the stack: compression and CORS read headers other middleware set).
+            key = _STORED_NAMES.get(name) or _header_key(name)
+            if key == "Content-Type" and self._content_type is not None:
+                return self._content_type
             flat = self._flat
             if flat is None:
                 return default
@@ -238,6 +241,45 @@ class Response:
                 self._flat = {key: value}
             else:
                 flat[key] = value
+
+    def _set_content_type(self, value: str) -> None:
+        """Set a checked Content-Type while the headers are flat (no :class:`HeaderDict`).
+
+        It is kept apart, first in the list, when set before any flat header (the usual
+        case); set after flat headers, it joins them, so that the list keeps the order
+        of setting, as the :class:`HeaderDict` would. Never both."""
+        flat = self._flat
+        if flat is None or self._content_type is not None:
+            self._content_type = value
+        else:
+            flat["Content-Type"] = value
+
+    def _flat_list(self) -> list[tuple[str, str]]:
+        """The header list of a response whose headers are flat (no :class:`HeaderDict`):
+        the Content-Type (the default when unset) and the flat headers, in order."""
+        flat = self._flat
+        content_type = self._content_type
+        if flat is None:
+            return [("Content-Type", content_type or self.default_content_type)]
+        if content_type is None and "Content-Type" in flat:
+            return list(flat.items())
+        return [("Content-Type", content_type or self.default_content_type), *flat.items()]
+
+    def _set_checked(self, headers: dict[str, str]) -> None:
+        """Set headers made by :func:`checked_headers` (names stored, values checked),
+        replacing earlier values, as :meth:`set_header` would one by one."""
+        # PERF: one dict update for a middleware's constant headers (bench:
+        # middleware.py, SecurityHeadersMiddleware, CORSMiddleware).
+        if self._headers is None:
+            flat = self._flat
+            if flat is None:
+                self._flat = headers.copy()
+            else:
+                flat.update(headers)
+        else:
+            data = self._headers._data
+            for key, value in headers.items():
+                data[key] = [value]
 
     def add_header(self, name: str, value: str) -> None:
         """Add a header value, keeping earlier ones.
@@ -304,12 +346,12 @@ class Response:
 
     @content_type.setter
     def content_type(self, value: str) -> None:
-        if self._headers is None and self._flat is None:
+        if self._headers is None:
             # PERF: the usual value passes two C-level scans without a call (bench:
-            # plaintext with a content type).
+            # plaintext with a content type; S6).
             if not (value.__class__ is str and value.isascii() and value.isprintable()):
                 check_header_value(value)
-            self._content_type = value
+            self._set_content_type(value)
         else:
             self.headers["Content-Type"] = value
 
@@ -495,6 +537,26 @@ _NO_BODY_HEADERS = {
 }
 
 BaseResponse = Response
+
+
+def checked_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Headers checked once, for :meth:`Response._set_checked` to set on many responses:
+    names in their stored form (checked tokens), values checked; a later name replaces
+    an earlier one.
+
+    Raises:
+        ValueError: A name or value :meth:`Response.set_header` refuses, or
+            ``Content-Type``/``Content-Length`` (set those with ``set_header``).
+        TypeError: A name or value is not a string.
+    """
+    checked: dict[str, str] = {}
+    for name, value in headers:
+        key = _checked_header_key(name)
+        if key in _NOT_FLAT:
+            raise ValueError(f"{key} is not a header to set this way")
+        check_header_value(value)
+        checked[key] = value
+    return checked
 
 
 class HTTPResponse(Response, Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..request import BodyBound
-from .base import Middleware, NextHandler
+from .base import Middleware, NextHandler, plain_call
 
 if TYPE_CHECKING:
     from ..context import RequestContext
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 __all__ = ["BodyLimitMiddleware"]
 
 
+@plain_call
 class BodyLimitMiddleware(Middleware):
     """Bound request bodies to ``max_size`` bytes: ``request.max_body``, set per request.
 

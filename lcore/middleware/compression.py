@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 from ..bodies import EncodedChunks, iter_file, result_chunks
 from ..plugins import is_json_value
 from ..response import HTTPError, HTTPResponse
-from .base import Middleware, NextHandler
+from .base import Middleware, NextHandler, plain_call
 
 if TYPE_CHECKING:
     from ..context import RequestContext
@@ -251,6 +251,7 @@ class CompressedChunks:
             close()
 
 
+@plain_call
 class CompressionMiddleware(Middleware):
     """Compress answers for the clients that accept it: zstd, brotli or gzip, whichever
     the ``Accept-Encoding`` q-values prefer (zstd first, then brotli, on a tie).

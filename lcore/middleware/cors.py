@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..response import HTTPError, HTTPResponse
 from ..routing import MatchFailure
-from .base import Middleware, NextHandler
+from .base import Middleware, NextHandler, plain_call
 
 if TYPE_CHECKING:
     from ..app import Lcore
@@ -76,6 +76,7 @@ def _origins(value: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(checked)
 
 
+@plain_call
 class CORSMiddleware(Middleware):
     """Answer CORS preflights and mark cross-origin answers (the Fetch standard's CORS
     protocol).

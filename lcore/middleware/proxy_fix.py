@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..http import TrustedProxies
-from .base import Middleware, NextHandler
+from .base import Middleware, NextHandler, plain_call
 
 if TYPE_CHECKING:
     from ..context import RequestContext
@@ -17,6 +17,7 @@ __all__ = ["ProxyFixMiddleware"]
 DEFAULT_TRUSTED_PROXIES = frozenset({"127.0.0.1", "::1"})
 
 
+@plain_call
 class ProxyFixMiddleware(Middleware):
     """Believe ``X-Forwarded-For``/``-Proto``/``-Host`` from the proxies in front of the app.
 

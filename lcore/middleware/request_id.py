@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..datastructures import check_header_name
-from .base import Middleware, NextHandler
+from .base import Middleware, NextHandler, plain_call
 
 if TYPE_CHECKING:
     from ..context import RequestContext
@@ -55,6 +55,7 @@ if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
     os.register_at_fork(after_in_child=_POOL.clear)
 
 
+@plain_call
 class RequestIDMiddleware(Middleware):
     """Give each request an id: ``ctx.request_id``, and a response header on every answer.
 
