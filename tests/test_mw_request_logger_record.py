@@ -12,8 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lcore import Lcore, RequestLoggerMiddleware, TestClient
+from lcore.middleware import request_logger
 
 #: Record attributes that differ between two lines by design.
 PER_LINE = {"args", "created", "msecs", "relativeCreated", "message", "asctime"}
@@ -175,3 +178,11 @@ def test_another_logger_gets_its_own_template(kept: tuple[logging.Logger, Keep])
         other.removeHandler(other_keep)
     assert len(keep.records) == 2
     assert [r.name for r in other_keep.records] == ["tests.access.other"] * 2
+
+
+@given(st.floats(min_value=0, max_value=4_102_444_800, allow_nan=False))
+def test_timestamps_are_formatted_as_before(seconds: float) -> None:
+    whole = int(seconds)
+    expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+    expected += f".{int((seconds - whole) * 1000):03d}Z"
+    assert request_logger._iso_utc(seconds) == expected  # pyright: ignore[reportPrivateUsage]

@@ -160,8 +160,11 @@ def _iso_utc(seconds: float) -> str:
     if cached[0] != whole:
         # One tuple, replaced whole: threads racing here write the same value.
         cached = _last_second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
-    return f"{cached[1]}.{int((seconds - whole) * 1000):03d}Z"
+    # PERF: the millisecond part from a table, no format spec (bench: as access_line's).
+    return cached[1] + _MILLIS[int((seconds - whole) * 1000)]
 
 
 #: The last second formatted by _iso_utc, and its text.
 _last_second: tuple[int, str] = (-1, "")
+#: ".000Z" to ".999Z".
+_MILLIS = tuple(f".{ms:03d}Z" for ms in range(1000))
