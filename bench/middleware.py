@@ -99,6 +99,13 @@ def main() -> None:
     apps["the stack but timeout"] = make_app(
         [make() for name, make in builtins().items() if name != "TimeoutMiddleware"]
     )
+    apps["the stack but timeout, log"] = make_app(
+        [
+            make()
+            for name, make in builtins().items()
+            if name not in ("TimeoutMiddleware", "RequestLoggerMiddleware")
+        ]
+    )
     if args.only:
         apps = {
             name: app
