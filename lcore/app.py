@@ -38,7 +38,6 @@ from .http import TrustedProxies, path_shift
 from .jsonutil import json_dumps, set_backend
 from .limits import Limits
 from .middleware.base import Middleware, MiddlewarePipeline, NextHandler
-from .params import note_overrides
 from .plugins import JSONPlugin, is_json_value
 from .request import Request
 from .response import HTTPError, HTTPResponse, Response, _charset_of
@@ -145,7 +144,6 @@ class Lcore:
         overrides = self._dependency_overrides
         if overrides is None:
             overrides = self._dependency_overrides = {}
-            note_overrides()
         return overrides
 
     def __init__(self, **kwargs: Any) -> None:
