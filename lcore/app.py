@@ -1015,8 +1015,33 @@ class Lcore:
             return result
         return HTTPResponse(result, handler.status)
 
-    def _error_response(self, error: HTTPError, context: RequestContext) -> Response:
+    def render_error(self, context: RequestContext, error: HTTPError) -> HTTPError:
+        """Render ``error``'s page now, in place, as the app would when sending it: the
+        body of its ``@error`` handler or the default page (JSON or HTML), with its
+        content type; an ``@error`` handler's own ``HTTPResponse`` is copied onto it.
+
+        The app then sends it as it is, never rendered again: a post middleware can
+        transform the page (:class:`~lcore.CompressionMiddleware` compresses it), and
+        middleware further out still see the ``HTTPError`` (with its ``exception``).
+
+        Args:
+            context: The request being answered.
+            error: The error answer, as ``next_handler(ctx)`` returned it.
+
+        Returns:
+            ``error``, rendered (as it is when rendered already).
+        """
+        if not error.rendered:
+            answer = self._error_response(error, context)
+            if answer is not error:
+                answer.apply(error)
+            error.rendered = True
+        return error
+
+    def _error_response(self, error: HTTPError, context: RequestContext) -> HTTPResponse:
         """Render an HTTPError through an ``@error`` handler or the default page."""
+        if error.rendered:
+            return error  # by render_error, for a post middleware
         code = error.status_code
         # The innermost app wins: a mounted sub-app's handler serves its own routes.
         apps: list[Lcore] = []
@@ -1354,6 +1379,7 @@ class Lcore:
                 or error.detail is not None
                 or error.traceback is not None
                 or error._content_type is not None
+                or error.rendered
             ):
                 return None
             if not (body is None or type(body) is str):

@@ -564,6 +564,8 @@ class HTTPError(HTTPResponse):
     exception: BaseException | None = None
     traceback: str | None = None
     detail: list[ErrorDetail] | None = None
+    #: Rendered already (``Lcore.render_error``): the app sends its body as it is.
+    rendered: bool = False
 
     def __init__(
         self,

@@ -264,8 +264,11 @@ class CompressionMiddleware(Middleware):
     ``Content-Length`` and a weak ``ETag``; every answer that could have been
     compressed gets ``Vary: Accept-Encoding``. Streamed bodies (generators, iterables,
     files) and bodies of ``stream_threshold`` bytes or more are compressed chunk by
-    chunk, each chunk flushed, without ``Content-Length``. Error answers (``HTTPError``)
-    are rendered after the middleware, and left alone.
+    chunk, each chunk flushed, without ``Content-Length``. Error answers (``HTTPError``:
+    ``abort()``, 404/405, lcore's 4xx, 500s) are rendered here by the app
+    (``Lcore.render_error``: their ``@error`` handler or the default page, JSON or HTML)
+    and compressed whole by the same rules; they stay ``HTTPError`` answers for
+    middleware further out, and the app sends them without rendering them again.
 
     Args:
         min_size: The smallest body compressed, in bytes.
@@ -349,8 +352,7 @@ class CompressionMiddleware(Middleware):
     def __call__(self, ctx: RequestContext, next_handler: NextHandler) -> Any:
         result = next_handler(ctx)
         if isinstance(result, HTTPError):
-            # NOTE: its page is rendered by the app after the middleware have run.
-            return result
+            return self._error(ctx, result)
         response = ctx.response
         answer = result if isinstance(result, HTTPResponse) else None
         status = response.status_code if answer is None else answer.status_code
@@ -380,6 +382,47 @@ class CompressionMiddleware(Middleware):
         if not data or len(data) < self.min_size or not self.compressible(response.content_type):
             return _answer(answer, data)
         return _answer(answer, self._compress_whole(ctx, response, data))
+
+    def _error(self, ctx: RequestContext, error: HTTPError) -> HTTPError:
+        """An error answer: its page rendered now by the app (``Lcore.render_error``, so
+        the app sends it as it is, never rendering it twice), then compressed by the same
+        rules as any answer; it stays the ``HTTPError`` it was for middleware further out.
+        """
+        app = ctx.app
+        status = error.status_code
+        if app is None or status < 200 or status in _NEVER_STATUS:
+            return error
+        app.render_error(ctx, error)
+        response = ctx.response
+        if _header(error, response, "Content-Encoding") is not None:
+            return error
+        cache_control = _header(error, response, "Cache-Control")
+        if cache_control is not None and "no-transform" in cache_control.lower():
+            return error
+        # The error's headers go out over the response's: its content type, else theirs.
+        own_type = error.get_header("Content-Type")
+        body = error.body
+        try:
+            if type(body) is str:
+                data = body.encode(response.charset if own_type is None else error.charset)
+            elif isinstance(body, bytes | bytearray):
+                data = bytes(body)
+            else:
+                return error  # an @error handler's stream: sent as it is
+        except (LookupError, UnicodeError):
+            return error  # the app's finish turns it into the 500 it is
+        content_type = response.content_type if own_type is None else own_type
+        if len(data) < self.min_size or not data or not self.compressible(content_type):
+            return error
+        encoding = self._encoding_for(ctx, response)
+        if error.get_header("Vary") is not None:
+            _add_vary(error)  # sent over the response's: it must name Accept-Encoding too
+        if encoding is None:
+            return error
+        compressor = self.compressor(encoding)
+        error.body = compressor.compress(data, False) + compressor.finish()
+        self._mark(response, encoding)
+        return error
 
     def _stream(
         self,
