@@ -394,13 +394,17 @@ class CompressionMiddleware(Middleware):
             return error
         app.render_error(ctx, error)
         response = ctx.response
-        if _header(error, response, "Content-Encoding") is not None:
-            return error
-        cache_control = _header(error, response, "Cache-Control")
-        if cache_control is not None and "no-transform" in cache_control.lower():
-            return error
+        # PERF: a rendered abort() or 404 holds no header but its content type, and the
+        # response often none: nothing to look up (bench: abort(403) with compression).
+        own_headers = error._headers is not None or error._flat is not None
+        if own_headers or response._headers is not None or response._flat is not None:
+            if _header(error, response, "Content-Encoding") is not None:
+                return error
+            cache_control = _header(error, response, "Cache-Control")
+            if cache_control is not None and "no-transform" in cache_control.lower():
+                return error
         # The error's headers go out over the response's: its content type, else theirs.
-        own_type = error.get_header("Content-Type")
+        own_type = error.get_header("Content-Type") if own_headers else error._content_type
         body = error.body
         try:
             if type(body) is str:
@@ -415,7 +419,7 @@ class CompressionMiddleware(Middleware):
         if len(data) < self.min_size or not data or not self.compressible(content_type):
             return error
         encoding = self._encoding_for(ctx, response)
-        if error.get_header("Vary") is not None:
+        if own_headers and error.get_header("Vary") is not None:
             _add_vary(error)  # sent over the response's: it must name Accept-Encoding too
         if encoding is None:
             return error
