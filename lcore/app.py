@@ -1029,18 +1029,20 @@ class Lcore:
             error: The error answer, as ``next_handler(ctx)`` returned it.
 
         Returns:
-            ``error``, rendered (as it is when rendered already).
+            ``error``, rendered (as it is when rendered for this request already).
         """
-        if not error.rendered:
+        if error.rendered_for is not context:
             answer = self._error_response(error, context)
             if answer is not error:
                 answer.apply(error)
-            error.rendered = True
+            # NOTE: per request, not a flag: an HTTPError kept and raised again (say by an
+            # exception handler) is rendered anew, never sent with another answer's body.
+            error.rendered_for = context
         return error
 
     def _error_response(self, error: HTTPError, context: RequestContext) -> HTTPResponse:
         """Render an HTTPError through an ``@error`` handler or the default page."""
-        if error.rendered:
+        if error.rendered_for is context:
             return error  # by render_error, for a post middleware
         code = error.status_code
         # The innermost app wins: a mounted sub-app's handler serves its own routes.
@@ -1379,7 +1381,7 @@ class Lcore:
                 or error.detail is not None
                 or error.traceback is not None
                 or error._content_type is not None
-                or error.rendered
+                or error.rendered_for is not None
             ):
                 return None
             if not (body is None or type(body) is str):

@@ -228,7 +228,7 @@ def test_middleware_further_out_still_see_the_error_and_its_vary_is_kept() -> No
     assert "Accept-Encoding" in reply.headers["Vary"]
 
 
-def test_render_error_renders_once() -> None:
+def test_render_error_renders_once_per_request() -> None:
     app = Lcore()
     calls: list[int] = []
     app.error(418)(lambda error: calls.append(1) or "teapot page")
@@ -251,5 +251,30 @@ def test_render_error_renders_once() -> None:
     assert reply.status_code == 418
     assert reply.text == "teapot page"
     assert calls == [1]
-    assert rendered[0].rendered
+    assert rendered[0].rendered_for is not None
     assert rendered[0].body == "teapot page"
+
+
+def test_an_error_kept_and_raised_again_is_rendered_anew_for_each_request() -> None:
+    """An exception handler that answers with one HTTPError kept in a module: the first
+    request's compressed page never goes out with the second answer."""
+    kept = HTTPError(409, "conflict: " + LONG)
+    app = Lcore()
+    app.use(CompressionMiddleware())
+    app.exception_handler(KeyError)(lambda exc: kept)
+
+    @app.get("/")
+    def conflict() -> str:
+        raise KeyError("x")
+
+    client = TestClient(app)
+    first = client.get("/", headers=GZIP)
+    assert first.headers["Content-Encoding"] == "gzip"
+    page = gzip.decompress(first.body)
+    for headers in ({}, GZIP, {}):
+        reply = client.get("/", headers=headers)
+        assert reply.status_code == 409
+        body = gzip.decompress(reply.body) if headers else reply.body
+        assert body.startswith(b"<!DOCTYPE html>")
+        assert b"409 Conflict" in body
+    assert b"conflict: not allowed here." in page
