@@ -213,7 +213,7 @@ def test_middleware_further_out_still_see_the_error_and_its_vary_is_kept() -> No
 
     @app.get("/own-vary")
     def own_vary() -> str:
-        raise HTTPError(403, LONG, Vary="Cookie")
+        raise HTTPError(403, LONG, Vary="Cookie", ETag='"v1"')
 
     client = TestClient(app)
     reply = client.get("/broken", headers=GZIP)
@@ -225,7 +225,9 @@ def test_middleware_further_out_still_see_the_error_and_its_vary_is_kept() -> No
     assert isinstance(error.exception, RuntimeError)
     reply = client.get("/own-vary", headers=GZIP)
     assert reply.headers["Content-Encoding"] == "gzip"
-    assert "Accept-Encoding" in reply.headers["Vary"]
+    assert reply.headers["Vary"] == "Cookie, Accept-Encoding"
+    assert reply.headers["ETag"] == 'W/"v1"'
+    assert reply.headers.getall("Vary") == ["Cookie, Accept-Encoding"]
 
 
 def test_render_error_renders_once_per_request() -> None:

@@ -419,13 +419,16 @@ class CompressionMiddleware(Middleware):
         if len(data) < self.min_size or not data or not self.compressible(content_type):
             return error
         encoding = self._encoding_for(ctx, response)
+        # The error's own headers are sent over the response's: they get the same marks.
         if own_headers and error.get_header("Vary") is not None:
-            _add_vary(error)  # sent over the response's: it must name Accept-Encoding too
+            _add_vary(error)
         if encoding is None:
             return error
         compressor = self.compressor(encoding)
         error.body = compressor.compress(data, False) + compressor.finish()
         self._mark(response, encoding)
+        if own_headers:
+            _weaken_etag(error)
         return error
 
     def _stream(
@@ -457,11 +460,7 @@ class CompressionMiddleware(Middleware):
 
     def _mark(self, response: Response, encoding: str) -> None:
         response.set_header("Content-Encoding", encoding)
-        etag = response.get_header("ETag")
-        if etag is not None and etag.startswith('"'):
-            # NOTE: RFC 9110 §8.8.1: the coded body is another representation; a strong
-            # validator would claim byte equality with the identity's.
-            response.set_header("ETag", "W/" + etag)
+        _weaken_etag(response)
 
     def _compress_whole(self, ctx: RequestContext, response: Response, data: bytes) -> Any:
         encoding = self._encoding_for(ctx, response)
@@ -515,6 +514,14 @@ def _answer(answer: HTTPResponse | None, body: Any) -> Any:
     """The result to return: the body, or an answer carrying it (its status kept; its
     headers were applied to the response)."""
     return body if answer is None else HTTPResponse(body, answer.status_code)
+
+
+def _weaken_etag(response: Response) -> None:
+    etag = response.get_header("ETag")
+    if etag is not None and etag.startswith('"'):
+        # NOTE: RFC 9110 §8.8.1: the coded body is another representation; a strong
+        # validator would claim byte equality with the identity's.
+        response.set_header("ETag", "W/" + etag)
 
 
 def _add_vary(response: Response) -> None:
