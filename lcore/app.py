@@ -1031,18 +1031,20 @@ class Lcore:
         Returns:
             ``error``, rendered (as it is when rendered for this request already).
         """
-        if error.rendered_for is not context:
+        request = context.request
+        if error.rendered_for is not request:
             answer = self._error_response(error, context)
             if answer is not error:
                 answer.apply(error)
             # NOTE: per request, not a flag: an HTTPError kept and raised again (say by an
             # exception handler) is rendered anew, never sent with another answer's body.
-            error.rendered_for = context
+            # The request, not the context: TimeoutMiddleware runs the chain on a copy.
+            error.rendered_for = request
         return error
 
     def _error_response(self, error: HTTPError, context: RequestContext) -> HTTPResponse:
         """Render an HTTPError through an ``@error`` handler or the default page."""
-        if error.rendered_for is context:
+        if error.rendered_for is context.request:
             return error  # by render_error, for a post middleware
         code = error.status_code
         # The innermost app wins: a mounted sub-app's handler serves its own routes.

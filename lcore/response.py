@@ -20,7 +20,7 @@ from .http import http_date, max_age_seconds, parse_date, parse_options_header
 from .security import DigestMod, sign_cookie
 
 if TYPE_CHECKING:
-    from .context import RequestContext
+    from .request import Request
 
 __all__ = [
     "BaseResponse",
@@ -569,7 +569,7 @@ class HTTPError(HTTPResponse):
     detail: list[ErrorDetail] | None = None
     #: The request this error's page was rendered for (``Lcore.render_error``): the app
     #: sends its body as it is to that request, and renders it anew for any other.
-    rendered_for: RequestContext | None = None
+    rendered_for: Request | None = None
 
     def __init__(
         self,

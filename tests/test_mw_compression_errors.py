@@ -19,6 +19,7 @@ from lcore import (
     Middleware,
     Query,
     TestClient,
+    TimeoutMiddleware,
     abort,
     response,
 )
@@ -280,3 +281,12 @@ def test_an_error_kept_and_raised_again_is_rendered_anew_for_each_request() -> N
         assert body.startswith(b"<!DOCTYPE html>")
         assert b"409 Conflict" in body
     assert b"conflict: not allowed here." in page
+
+
+def test_an_error_compressed_on_a_timeout_workers_context_is_sent_as_compressed() -> None:
+    app = error_app()
+    app.use(TimeoutMiddleware(timeout=30))  # the rest of the chain runs on a copy of ctx
+    reply = TestClient(app).get("/forbidden", headers=GZIP)
+    assert reply.status_code == 403
+    assert reply.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(reply.body) == without_compression("/forbidden", "GET").body
