@@ -1022,7 +1022,9 @@ class Lcore:
 
         The app then sends it as it is, never rendered again: a post middleware can
         transform the page (:class:`~lcore.CompressionMiddleware` compresses it), and
-        middleware further out still see the ``HTTPError`` (with its ``exception``).
+        middleware further out still see the ``HTTPError`` (with its ``exception``), its
+        ``body`` now the page as sent: a message changed there is sent as it is, so
+        change messages in an ``@error`` handler or a middleware further in.
 
         Args:
             context: The request being answered.
