@@ -38,7 +38,6 @@ from .http import TrustedProxies, path_shift
 from .jsonutil import json_dumps, set_backend
 from .limits import Limits
 from .middleware.base import Middleware, MiddlewarePipeline, NextHandler
-from .params import note_overrides
 from .plugins import JSONPlugin, is_json_value
 from .request import Request
 from .response import HTTPError, HTTPResponse, Response, _charset_of
@@ -145,7 +144,6 @@ class Lcore:
         overrides = self._dependency_overrides
         if overrides is None:
             overrides = self._dependency_overrides = {}
-            note_overrides()
         return overrides
 
     def __init__(self, **kwargs: Any) -> None:
@@ -1017,8 +1015,39 @@ class Lcore:
             return result
         return HTTPResponse(result, handler.status)
 
-    def _error_response(self, error: HTTPError, context: RequestContext) -> Response:
+    def render_error(self, context: RequestContext, error: HTTPError) -> HTTPError:
+        """Render ``error``'s page now, in place, as the app would when sending it: the
+        body of its ``@error`` handler or the default page (JSON or HTML), with its
+        content type; an ``@error`` handler's own ``HTTPResponse`` is copied onto it.
+
+        The app then sends it as it is, never rendered again: a post middleware can
+        transform the page (:class:`~lcore.CompressionMiddleware` compresses it), and
+        middleware further out still see the ``HTTPError`` (with its ``exception``), its
+        ``body`` now the page as sent: a message changed there is sent as it is, so
+        change messages in an ``@error`` handler or a middleware further in.
+
+        Args:
+            context: The request being answered.
+            error: The error answer, as ``next_handler(ctx)`` returned it.
+
+        Returns:
+            ``error``, rendered (as it is when rendered for this request already).
+        """
+        request = context.request
+        if error.rendered_for is not request:
+            answer = self._error_response(error, context)
+            if answer is not error:
+                answer.apply(error)
+            # NOTE: per request, not a flag: an HTTPError kept and raised again (say by an
+            # exception handler) is rendered anew, never sent with another answer's body.
+            # The request, not the context: TimeoutMiddleware runs the chain on a copy.
+            error.rendered_for = request
+        return error
+
+    def _error_response(self, error: HTTPError, context: RequestContext) -> HTTPResponse:
         """Render an HTTPError through an ``@error`` handler or the default page."""
+        if error.rendered_for is context.request:
+            return error  # by render_error, for a post middleware
         code = error.status_code
         # The innermost app wins: a mounted sub-app's handler serves its own routes.
         apps: list[Lcore] = []
@@ -1352,6 +1381,7 @@ class Lcore:
                 or error.detail is not None
                 or error.traceback is not None
                 or error._content_type is not None
+                or error.rendered_for is not None
             ):
                 return None
             if not (body is None or type(body) is str):

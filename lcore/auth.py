@@ -287,16 +287,23 @@ class APIKeyCookie(_APIKey[K]):
 # -- HTTP authentication ------------------------------------------------------------------
 
 
-def _bearer_token(request: Request) -> str | None:
-    header: str = request.environ.get("HTTP_AUTHORIZATION", "")
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
-    return token
+class _BearerToken(SecurityScheme[str, K]):
+    """A scheme whose credential is a bearer token (``Authorization: Bearer <token>``):
+    HTTP bearer, the OAuth2 flows, and schemes described by a dict."""
+
+    def credentials(self, request: Request) -> str | None:
+        header: str = request.environ.get("HTTP_AUTHORIZATION", "")
+        scheme, _, token = header.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return None
+        return token
+
+    def challenge(self) -> str:
+        return "Bearer"
 
 
-class HTTPBearer(SecurityScheme[str, K]):
+class HTTPBearer(_BearerToken[K]):
     """A bearer token (``Authorization: Bearer <token>``), RFC 6750.
 
     Args:
@@ -319,12 +326,6 @@ class HTTPBearer(SecurityScheme[str, K]):
             verify, scheme_name=scheme_name, description=description, scopes_of=scopes_of
         )
         self.bearer_format = bearer_format
-
-    def credentials(self, request: Request) -> str | None:
-        return _bearer_token(request)
-
-    def challenge(self) -> str:
-        return "Bearer"
 
     def describe(self) -> dict[str, Any]:
         scheme: dict[str, Any] = {"type": "http", "scheme": "bearer"}
@@ -373,7 +374,7 @@ class HTTPBasic(SecurityScheme[BasicCredentials, B]):
 # -- OAuth2 -------------------------------------------------------------------------------
 
 
-class _OAuth2Bearer(SecurityScheme[str, K]):
+class _OAuth2Bearer(_BearerToken[K]):
     """An OAuth2 flow: documented with its token URL and scopes, checked as a bearer token
     (the token endpoint itself is the app's own route or another service)."""
 
@@ -397,12 +398,6 @@ class _OAuth2Bearer(SecurityScheme[str, K]):
         self.token_url = token_url
         self.scopes: dict[str, str] = dict(scopes or {})
         self.refresh_url = refresh_url
-
-    def credentials(self, request: Request) -> str | None:
-        return _bearer_token(request)
-
-    def challenge(self) -> str:
-        return "Bearer"
 
     def describe(self) -> dict[str, Any]:
         flow: dict[str, Any] = {"tokenUrl": self.token_url, "scopes": dict(self.scopes)}
@@ -471,18 +466,12 @@ def scheme_from_description(name: str, description: Mapping[str, Any]) -> Securi
     )
 
 
-class _DescribedBearer(SecurityScheme[str, str]):
+class _DescribedBearer(_BearerToken[str]):
     """An OAuth2 or OpenID Connect scheme given as a dict: a bearer token must be sent."""
 
     def __init__(self, name: str, description: Mapping[str, Any]) -> None:
         super().__init__(scheme_name=name, description=description.get("description"))
         self._described = {k: v for k, v in description.items() if k != "description"}
-
-    def credentials(self, request: Request) -> str | None:
-        return _bearer_token(request)
-
-    def challenge(self) -> str:
-        return "Bearer"
 
     def describe(self) -> dict[str, Any]:
         return dict(self._described)

@@ -50,12 +50,16 @@ __all__ = [
     "Constraints",
     "Converter",
     "Deferred",
+    "Doubt",
     "Invalid",
     "Loc",
     "build_converter",
     "check_constraints",
+    "collect_problems",
+    "convert_each",
     "is_typeddict",
     "unwrap_annotated",
+    "with_fallback",
 ]
 
 Loc = tuple[str | int, ...]
@@ -389,9 +393,21 @@ def _add_problems(
     return problems
 
 
-def _nested(key: str | int, invalid: Invalid) -> list[tuple[Loc, str, str]]:
-    """``invalid``'s problems, located under ``key``."""
-    return [((key, *where), msg, kind) for where, msg, kind in invalid.problems]
+def collect_problems(
+    problems: list[tuple[Loc, str, str]] | None, key: str | int, invalid: Invalid
+) -> list[tuple[Loc, str, str]]:
+    """Add ``invalid``'s problems, located under ``key`` (an index or a field name), to
+    ``problems`` (``None`` for none yet), at most :data:`MAX_PROBLEMS`.
+
+    Returns:
+        The list of problems.
+
+    Raises:
+        Invalid: The list is full.
+    """
+    return _add_problems(
+        problems, [((key, *where), msg, kind) for where, msg, kind in invalid.problems]
+    )
 
 
 def _elements(value: Any) -> Sequence[Any]:
@@ -405,8 +421,12 @@ def _elements(value: Any) -> Sequence[Any]:
     return typing.cast("Sequence[Any]", value)
 
 
-def _convert_each(converters: Iterable[Converter], elements: Sequence[Any]) -> list[Any]:
-    """Convert each element with its converter, collecting problems under its index.
+def convert_each(converters: Iterable[Converter], elements: Iterable[Any]) -> list[Any]:
+    """Convert each element with its converter (the pairs zipped: the converters may be an
+    endless repeat), collecting problems under the element's index.
+
+    Returns:
+        The converted elements.
 
     Raises:
         Invalid: Every problem found (at most :data:`MAX_PROBLEMS`).
@@ -418,7 +438,7 @@ def _convert_each(converters: Iterable[Converter], elements: Sequence[Any]) -> l
         try:
             out.append(item(element))
         except Invalid as invalid:
-            problems = _add_problems(problems, _nested(index, invalid))
+            problems = collect_problems(problems, index, invalid)
     if problems:
         raise Invalid(problems)
     return out
@@ -426,7 +446,7 @@ def _convert_each(converters: Iterable[Converter], elements: Sequence[Any]) -> l
 
 def _list_converter(item: Converter, container: type[Any]) -> Converter:
     def convert(value: Any) -> Any:
-        out = _convert_each(itertools.repeat(item), _elements(value))
+        out = convert_each(itertools.repeat(item), _elements(value))
         return out if container is list else container(out)
 
     return convert
@@ -439,7 +459,7 @@ def _fixed_tuple_converter(items: list[Converter]) -> Converter:
         elements = _elements(value)
         if len(elements) != len(items):
             raise Invalid.one(f"expected exactly {len(items)} items", "tuple_length")
-        return tuple(_convert_each(items, elements))
+        return tuple(convert_each(items, elements))
 
     return convert
 
@@ -456,7 +476,7 @@ def _dict_converter(value_converter: Converter) -> Converter:
             try:
                 out[name] = value_converter(element)
             except Invalid as invalid:
-                problems = _add_problems(problems, _nested(name, invalid))
+                problems = collect_problems(problems, name, invalid)
         if problems:
             raise Invalid(problems)
         return out
@@ -490,7 +510,7 @@ def _model_converter(
                 try:
                     out[name] = converter(source[name])
                 except Invalid as invalid:
-                    problems = _add_problems(problems, _nested(name, invalid))
+                    problems = collect_problems(problems, name, invalid)
             elif required:
                 problems = _add_problems(problems, [((name,), "field required", "missing")])
             elif default is not None:
@@ -522,6 +542,37 @@ class Deferred:
         return self.target(value)
 
 
+class Doubt(Exception):
+    """Raised by a fast path (a converter's fast graph, a response model's fast form)
+    where it cannot decide alone: the generic path decides (:func:`with_fallback`)."""
+
+
+#: Its earlier, private name, kept for code that catches it.
+_Doubt = Doubt
+
+
+def with_fallback(
+    fast: Callable[[Any], Any], generic: Callable[[Any], Any]
+) -> Callable[[Any], Any]:
+    """``fast``, falling back to ``generic`` for a value ``fast`` doubts (:class:`Doubt`)
+    or refuses (:class:`Invalid`): the generic path gives the value, or every problem
+    with its location. ``generic`` itself when the two are the same.
+
+    ``fast`` must give ``generic``'s value wherever it gives one (the property tests
+    check each pair); it may doubt anything.
+    """
+    if fast is generic:
+        return generic
+
+    def convert(value: Any) -> Any:
+        try:
+            return fast(value)
+        except (Doubt, Invalid):
+            return generic(value)
+
+    return convert
+
+
 class _Graph:
     """One converter graph being built: its models so far (a recursive model finds its
     placeholder here), whether it is the fast graph, and how many of its nodes (lists and
@@ -542,10 +593,6 @@ class _Graph:
 # PERF: registration time (bench/openapi_build.py's 1,000 typed routes).
 _FAST_MODELS: dict[Any, Converter] = {}
 _MAX_FAST_MODELS = 1024
-
-
-class _Doubt(Exception):
-    """Raised by a fast node where it cannot decide alone; the generic graph decides."""
 
 
 def _model_fields_converter(tp: type[Any], graph: _Graph, dataclass: bool) -> Converter:
@@ -590,7 +637,7 @@ def _fast_model(
     """A dataclass's fast converter: one generated straight-line function.
 
     It reads each field, checks ``str``/``int``/``float``/``bool`` inline by exact type and
-    calls the field's (fast) converter for anything else. It raises :class:`_Doubt` at the
+    calls the field's (fast) converter for anything else. It raises :class:`Doubt` at the
     first value it does not accept, never a problem list: the generic converter, rerun by
     :func:`build_converter`, decides. Only field names, as ``repr`` literals, and indexes
     enter the source; everything else is passed in by name. With ``known`` (extra keys
@@ -599,7 +646,7 @@ def _fast_model(
     # PERF: one frame per object and no problem bookkeeping on success (bench/typed_lib.py,
     # case c: 50 nested dataclasses from a dict).
     scope: dict[str, Any] = {
-        "_Doubt": _Doubt, "_MISS": _NO_KEY, "_model": model, "_dict": dict, "_str": str,
+        "_Doubt": Doubt, "_MISS": _NO_KEY, "_model": model, "_dict": dict, "_str": str,
         "_int": int, "_float": float, "_bool": bool, "_INF": math.inf, "_BIG": _FLOAT_SAFE,
     }  # fmt: skip
     lines = ["def convert(value):", " if type(value) is not _dict:", "  raise _Doubt"]
@@ -674,7 +721,7 @@ def _fast_list(item: Converter, container: type[Any]) -> Converter:
 
     def convert(value: Any) -> Any:
         if type(value) is not list:
-            raise _Doubt
+            raise Doubt
         elements: list[Any] = value  # pyright: ignore[reportUnknownVariableType]
         out = [item(element) for element in elements]
         return out if container is list else container(out)
@@ -782,11 +829,4 @@ def build_converter(tp: Any, text: bool, *, forbid_extra: bool = False) -> Conve
     for model, converter in fast_graph.cache.items():
         if is_dataclass_type(model) and not forbid_extra:  # one shared form per model
             _FAST_MODELS[model] = converter
-
-    def convert(value: Any) -> Any:
-        try:
-            return fast(value)
-        except (_Doubt, Invalid):
-            return generic(value)
-
-    return convert
+    return with_fallback(fast, generic)

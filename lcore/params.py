@@ -54,7 +54,6 @@ __all__ = [
     "Source",
     "analyze_handler",
     "compile_binder",
-    "note_overrides",
     "parse_docstring",
 ]
 
@@ -781,7 +780,14 @@ def _call_resolver(
     def resolve(request: Request, url_args: dict[str, Any], cache: dict[int, Any]) -> Any:
         if use_cache and key in cache:
             return cache[key]
-        replacement = _override_of(request, target)
+        app = request.app
+        # PERF: per app, no process-wide switch: an app that made no overrides (its
+        # class's None) or has none left (an empty dict), and is mounted nowhere, costs
+        # two attribute reads and no call (bench/typed.py, dependency scenarios).
+        if app is None or app._dependency_overrides or app.mounted_in:
+            replacement = _override_of(request, target)
+        else:
+            replacement = None
         if replacement is not None:
             inner = overridden.get(id(replacement))
             if inner is None:
@@ -805,26 +811,21 @@ def _call_resolver(
 def _override_of(request: Request, target: Callable[..., Any]) -> Callable[..., Any] | None:
     """The replacement ``app.dependency_overrides`` sets for ``target``: the answering
     app's (a mounted sub-app's own), then the one the request came in through."""
-    if not _overrides_made:
-        return None  # PERF: no app made its overrides (bench/typed.py, dependency scenarios)
-    context = context_var.get()
-    for app in (request.app, context.app if context is not None else None):
-        overrides = app._dependency_overrides if app is not None else None
+    app = request.app
+    if app is not None:
+        overrides = app._dependency_overrides
         if overrides:
             replacement = overrides.get(target)
             if replacement is not None:
                 return replacement
-    return None
-
-
-#: Whether any app has made its ``dependency_overrides`` (set once, never unset).
-_overrides_made = False
-
-
-def note_overrides() -> None:
-    """Called when an app makes its ``dependency_overrides``: resolvers start looking."""
-    global _overrides_made
-    _overrides_made = True
+        if not app.mounted_in:
+            return None  # the request came in through this app: no other app to ask
+    context = context_var.get()
+    outer = context.app if context is not None else None
+    if outer is None or outer is app:
+        return None
+    overrides = outer._dependency_overrides
+    return overrides.get(target) if overrides else None
 
 
 def _made_callable(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .datastructures import (
     _STORED_NAMES,
@@ -18,6 +18,9 @@ from .datastructures import (
 from .errors import HTTP_CODES, ErrorDetail
 from .http import http_date, max_age_seconds, parse_date, parse_options_header
 from .security import DigestMod, sign_cookie
+
+if TYPE_CHECKING:
+    from .request import Request
 
 __all__ = [
     "BaseResponse",
@@ -626,6 +629,9 @@ class HTTPError(HTTPResponse):
     exception: BaseException | None = None
     traceback: str | None = None
     detail: list[ErrorDetail] | None = None
+    #: The request this error's page was rendered for (``Lcore.render_error``): the app
+    #: sends its body as it is to that request, and renders it anew for any other.
+    rendered_for: Request | None = None
 
     def __init__(
         self,

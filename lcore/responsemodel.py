@@ -11,6 +11,7 @@ with the first route that has a model.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -19,7 +20,15 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from .converters import MAX_PROBLEMS, Deferred, Invalid, Loc
+from .converters import (
+    Deferred,
+    Invalid,
+    Loc,
+    collect_problems,
+    convert_each,
+    with_fallback,
+)
+from .converters import Doubt as _Doubt
 from .typeinfo import Shape, is_dataclass_type, model_fields, shape_of
 
 __all__ = ["Serializer", "compile_serializer"]
@@ -93,34 +102,7 @@ _MAX_SERIALIZERS = 1024
 def _compile(annotation: Any) -> Serializer:
     generic_cache: dict[Any, Serializer] = {}
     generic = _build(annotation, generic_cache)
-    fast = _build_fast(annotation, {}, generic_cache)
-    if fast is generic:
-        return generic
-
-    def serialize(value: Any) -> Any:
-        try:
-            return fast(value)
-        except (_Doubt, Invalid):
-            return generic(value)
-
-    return serialize
-
-
-def _collect(
-    problems: list[tuple[Loc, str, str]] | None, key: str | int, invalid: Invalid
-) -> list[tuple[Loc, str, str]]:
-    """Add ``invalid``'s problems under ``key``; past :data:`MAX_PROBLEMS`, stop at once.
-
-    Raises:
-        Invalid: The list is full.
-    """
-    problems = problems or []
-    problems.extend(((key, *where), msg, kind) for where, msg, kind in invalid.problems)
-    if len(problems) >= MAX_PROBLEMS:
-        del problems[MAX_PROBLEMS:]
-        problems.append(((), f"more than {MAX_PROBLEMS} problems; stopped", "too_many_errors"))
-        raise Invalid(problems)
-    return problems
+    return with_fallback(_build_fast(annotation, {}, generic_cache), generic)
 
 
 def _build(annotation: Any, cache: dict[Any, Serializer]) -> Serializer:
@@ -251,16 +233,7 @@ def _is_sequence(value: object) -> bool:
 
 def _items(item: Serializer) -> Serializer:
     def convert(value: Any) -> Any:
-        out: list[Any] = []
-        problems: list[tuple[Loc, str, str]] | None = None
-        for index, element in enumerate(_elements(value)):
-            try:
-                out.append(item(element))
-            except Invalid as invalid:
-                problems = _collect(problems, index, invalid)
-        if problems:
-            raise Invalid(problems)
-        return out
+        return convert_each(itertools.repeat(item), _elements(value))
 
     return convert
 
@@ -270,22 +243,9 @@ def _fixed(items: tuple[Serializer, ...]) -> Serializer:
         elements = list(_elements(value))
         if len(elements) != len(items):
             raise Invalid.one(f"expected exactly {len(items)} items", "tuple_length")
-        return _items_each(items, elements)
+        return convert_each(items, elements)
 
     return convert
-
-
-def _items_each(items: tuple[Serializer, ...], elements: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    problems: list[tuple[Loc, str, str]] | None = None
-    for index, (item, element) in enumerate(zip(items, elements, strict=True)):
-        try:
-            out.append(item(element))
-        except Invalid as invalid:
-            problems = _collect(problems, index, invalid)
-    if problems:
-        raise Invalid(problems)
-    return out
 
 
 def _mapping(item: Serializer) -> Serializer:
@@ -297,14 +257,14 @@ def _mapping(item: Serializer) -> Serializer:
         problems: list[tuple[Loc, str, str]] | None = None
         for key, element in source.items():
             if not isinstance(key, str):
-                problems = _collect(
+                problems = collect_problems(
                     problems, str(key), Invalid.one("keys must be text", "dict_key")
                 )
                 continue
             try:
                 out[key] = item(element)
             except Invalid as invalid:
-                problems = _collect(problems, key, invalid)
+                problems = collect_problems(problems, key, invalid)
         if problems:
             raise Invalid(problems)
         return out
@@ -348,12 +308,14 @@ def _model(shape: Shape, cache: dict[Any, Serializer]) -> Serializer:
                 if default is not None:
                     out[name] = default()
                 elif required:
-                    problems = _collect(problems, name, Invalid.one("field required", "missing"))
+                    problems = collect_problems(
+                        problems, name, Invalid.one("field required", "missing")
+                    )
                 continue
             try:
                 out[name] = serialize(found)
             except Invalid as invalid:
-                problems = _collect(problems, name, invalid)
+                problems = collect_problems(problems, name, invalid)
         if problems:
             raise Invalid(problems)
         return out
@@ -368,10 +330,6 @@ def _constant(value: Any) -> Callable[[], Any]:
 
 
 # -- the fast form ------------------------------------------------------------------------
-
-
-class _Doubt(Exception):
-    """Raised by the fast form where it cannot decide alone; the generic form decides."""
 
 
 def _build_fast(

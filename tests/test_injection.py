@@ -415,3 +415,64 @@ def test_dependencies_without_inputs_add_no_422() -> None:
         return clock
 
     assert "422" not in app.openapi()["paths"]["/"]["get"]["responses"]
+
+
+def test_overrides_are_per_app_and_another_app_never_looks_them_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import lcore.params
+
+    def current_user() -> str:
+        return "real"
+
+    apps = [Lcore(), Lcore()]
+    for each in apps:
+
+        @each.get("/me")
+        def me(user: Annotated[str, Depends(current_user)]) -> str:
+            return user
+
+    overridden, other = apps
+    overridden.dependency_overrides[current_user] = lambda: "fake"
+    assert TestClient(overridden).get("/me").text == "fake"
+    # The other app is not replaced, and made no overrides of its own: its resolver
+    # reads the class's None and never asks for the current context.
+    asked: list[object] = []
+
+    class CountingVar:
+        def get(self) -> object:
+            asked.append(None)
+            return None
+
+    client = TestClient(other)
+    monkeypatch.setattr(lcore.params, "context_var", CountingVar())
+    assert client.get("/me").text == "real"
+    assert asked == []
+    monkeypatch.undo()
+    assert "_dependency_overrides" not in vars(other)
+    # Clearing the overrides gives the real dependency back.
+    overridden.dependency_overrides.clear()
+    assert TestClient(overridden).get("/me").text == "real"
+    overridden.dependency_overrides[current_user] = lambda: "fake again"
+    assert TestClient(overridden).get("/me").text == "fake again"
+    assert TestClient(other).get("/me").text == "real"
+
+
+def test_an_outer_apps_override_reaches_a_mounted_apps_route_and_not_the_sub_app_alone() -> None:
+    def source() -> str:
+        return "real"
+
+    sub = Lcore()
+
+    @sub.get("/value")
+    def value(found: Annotated[str, Depends(source)]) -> str:
+        return found
+
+    outer = Lcore()
+    outer.mount("/sub", sub)
+    outer.dependency_overrides[source] = lambda: "outer's"
+    assert TestClient(outer).get("/sub/value").text == "outer's"
+    assert TestClient(sub).get("/value").text == "real"
+    sub.dependency_overrides[source] = lambda: "sub's"
+    assert TestClient(outer).get("/sub/value").text == "sub's"  # the answering app's first
+    assert TestClient(sub).get("/value").text == "sub's"

@@ -265,8 +265,11 @@ class CompressionMiddleware(Middleware):
     ``Content-Length`` and a weak ``ETag``; every answer that could have been
     compressed gets ``Vary: Accept-Encoding``. Streamed bodies (generators, iterables,
     files) and bodies of ``stream_threshold`` bytes or more are compressed chunk by
-    chunk, each chunk flushed, without ``Content-Length``. Error answers (``HTTPError``)
-    are rendered after the middleware, and left alone.
+    chunk, each chunk flushed, without ``Content-Length``. Error answers (``HTTPError``:
+    ``abort()``, 404/405, lcore's 4xx, 500s) are rendered here by the app
+    (``Lcore.render_error``: their ``@error`` handler or the default page, JSON or HTML)
+    and compressed whole by the same rules; they stay ``HTTPError`` answers for
+    middleware further out, and the app sends them without rendering them again.
 
     Args:
         min_size: The smallest body compressed, in bytes.
@@ -350,8 +353,7 @@ class CompressionMiddleware(Middleware):
     def __call__(self, ctx: RequestContext, next_handler: NextHandler) -> Any:
         result = next_handler(ctx)
         if isinstance(result, HTTPError):
-            # NOTE: its page is rendered by the app after the middleware have run.
-            return result
+            return self._error(ctx, result)
         response = ctx.response
         answer = result if isinstance(result, HTTPResponse) else None
         status = response.status_code if answer is None else answer.status_code
@@ -382,6 +384,54 @@ class CompressionMiddleware(Middleware):
             return _answer(answer, data)
         return _answer(answer, self._compress_whole(ctx, response, data))
 
+    def _error(self, ctx: RequestContext, error: HTTPError) -> HTTPError:
+        """An error answer: its page rendered now by the app (``Lcore.render_error``, so
+        the app sends it as it is, never rendering it twice), then compressed by the same
+        rules as any answer; it stays the ``HTTPError`` it was for middleware further out.
+        """
+        app = ctx.app
+        status = error.status_code
+        if app is None or status < 200 or status in _NEVER_STATUS:
+            return error
+        app.render_error(ctx, error)
+        response = ctx.response
+        # PERF: a rendered abort() or 404 holds no header but its content type, and the
+        # response often none: nothing to look up (bench: abort(403) with compression).
+        own_headers = error._headers is not None or error._flat is not None
+        if own_headers or response._headers is not None or response._flat is not None:
+            if _header(error, response, "Content-Encoding") is not None:
+                return error
+            cache_control = _header(error, response, "Cache-Control")
+            if cache_control is not None and "no-transform" in cache_control.lower():
+                return error
+        # The error's headers go out over the response's: its content type, else theirs.
+        own_type = error.get_header("Content-Type") if own_headers else error._content_type
+        body = error.body
+        try:
+            if type(body) is str:
+                data = body.encode(response.charset if own_type is None else error.charset)
+            elif isinstance(body, bytes | bytearray):
+                data = bytes(body)
+            else:
+                return error  # an @error handler's stream: sent as it is
+        except (LookupError, UnicodeError):
+            return error  # the app's finish turns it into the 500 it is
+        content_type = response.content_type if own_type is None else own_type
+        if len(data) < self.min_size or not data or not self.compressible(content_type):
+            return error
+        encoding = self._encoding_for(ctx, response)
+        # The error's own headers are sent over the response's: they get the same marks.
+        if own_headers and error.get_header("Vary") is not None:
+            _add_vary(error)
+        if encoding is None:
+            return error
+        compressor = self.compressor(encoding)
+        error.body = compressor.compress(data, False) + compressor.finish()
+        self._mark(response, encoding)
+        if own_headers:
+            _weaken_etag(error)
+        return error
+
     def _stream(
         self,
         ctx: RequestContext,
@@ -411,11 +461,7 @@ class CompressionMiddleware(Middleware):
 
     def _mark(self, response: Response, encoding: str) -> None:
         response.set_header("Content-Encoding", encoding)
-        etag = response.get_header("ETag")
-        if etag is not None and etag.startswith('"'):
-            # NOTE: RFC 9110 §8.8.1: the coded body is another representation; a strong
-            # validator would claim byte equality with the identity's.
-            response.set_header("ETag", "W/" + etag)
+        _weaken_etag(response)
 
     def _compress_whole(self, ctx: RequestContext, response: Response, data: bytes) -> Any:
         encoding = self._encoding_for(ctx, response)
@@ -469,6 +515,14 @@ def _answer(answer: HTTPResponse | None, body: Any) -> Any:
     """The result to return: the body, or an answer carrying it (its status kept; its
     headers were applied to the response)."""
     return body if answer is None else HTTPResponse(body, answer.status_code)
+
+
+def _weaken_etag(response: Response) -> None:
+    etag = response.get_header("ETag")
+    if etag is not None and etag.startswith('"'):
+        # NOTE: RFC 9110 §8.8.1: the coded body is another representation; a strong
+        # validator would claim byte equality with the identity's.
+        response.set_header("ETag", "W/" + etag)
 
 
 def _add_vary(response: Response) -> None:
